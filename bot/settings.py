@@ -1,0 +1,87 @@
+"""The one typed settings object: environment variables ``XINFANG_*`` plus an optional TOML file.
+
+Everything configurable lives here and is passed in explicitly; nothing else reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_API_BASE = "https://api.weixin.qq.com"
+CONFIG_ENV = "XINFANG_CONFIG"
+DEFAULT_CONFIG_FILE = "xinfang.toml"
+
+
+class Settings(BaseSettings):
+    """Service configuration. Field ``x`` is read from ``XINFANG_X`` or key ``x`` in the TOML file."""
+
+    model_config = SettingsConfigDict(env_prefix="XINFANG_", extra="ignore", env_nested_delimiter="__")
+
+    # WeChat official account credentials; empty means "no account configured" (simulator mode).
+    wechat_token: str = ""
+    wechat_appid: str = ""
+    wechat_secret: str = ""
+    wechat_aes_key: str = ""
+    # The previous EncodingAESKey, accepted during a key rotation.
+    wechat_aes_key_previous: str = ""
+    wechat_api_base: str = DEFAULT_API_BASE
+    api_timeout_seconds: float = 5.0
+
+    database_url: str = "sqlite+aiosqlite:///./xinfang.db"
+    redis_url: str = ""
+    timezone: str = "Asia/Shanghai"
+    rules_file: Path | None = None
+    media_dir: Path = Path("./media")
+    # Message kind -> WeChat template id, used for outbound messages outside the 48-hour window.
+    template_ids: dict[str, str] = Field(default_factory=dict)
+    log_level: str = "INFO"
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    replay_window_seconds: int = 300
+    max_body_bytes: int = 64 * 1024
+    # Deadlines in working days (skipping weekends and public holidays) instead of calendar days.
+    working_days: bool = False
+    # Extra holidays / make-up workdays, ISO dates; they override the built-in calendar.
+    extra_holidays: list[str] = Field(default_factory=list)
+    extra_workdays: list[str] = Field(default_factory=list)
+
+    # Recurring and one-off reception sessions from the config file (see the reception service).
+    reception: list[dict[str, Any]] = Field(default_factory=list)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        config_file = Path(os.environ.get(CONFIG_ENV, DEFAULT_CONFIG_FILE))
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if config_file.is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
+        return tuple(sources)
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.wechat_appid and self.wechat_secret and self.wechat_token)
+
+    @property
+    def safe_mode(self) -> bool:
+        return bool(self.wechat_aes_key)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith("postgresql")

@@ -1,0 +1,25 @@
+"""All ORM models; importing this package registers every table on ``Base.metadata``."""
+
+from storage.base import Base
+from storage.models.cases import Attachment, Case, CaseEvent, CaseSequence
+from storage.models.conversations import Conversation
+from storage.models.inbound import InboundMessage
+from storage.models.outbox import OutboxMessage
+from storage.models.people import BindAttempt, Department, Follower, Person
+from storage.models.tokens import AccessToken
+
+__all__ = [
+    "AccessToken",
+    "Attachment",
+    "Base",
+    "BindAttempt",
+    "Case",
+    "CaseEvent",
+    "CaseSequence",
+    "Conversation",
+    "Department",
+    "Follower",
+    "InboundMessage",
+    "OutboxMessage",
+    "Person",
+]
