@@ -1,0 +1,17 @@
+"""The ``xinfang`` command line: serve, db, and the admin commands each defined in its own module."""
+
+from __future__ import annotations
+
+import click
+
+from bot.cli.db import db
+from bot.cli.serve import serve
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """信访服务号（大接访/大下访）命令行工具。"""
+
+
+main.add_command(serve)
+main.add_command(db)

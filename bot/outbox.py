@@ -1,0 +1,35 @@
+"""Queueing outbound messages: every message to a person goes through here, inside the caller's
+transaction, so a change and the messages it causes commit (or vanish) together."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.runtime import Runtime
+from storage.models import Person
+from storage.repositories.outbox import insert_message
+
+
+async def notify(
+    session: AsyncSession, rt: Runtime, *, openid: str | None, kind: str, text: str,
+    case_id: int | None = None, dedupe_key: str | None = None, fields: dict[str, Any] | None = None,
+) -> bool:
+    """Queue ``text`` for ``openid``. Returns False when there is no one to send to or the
+    dedupe key was already used (a notification is sent at most once per key)."""
+    if not openid:
+        return False
+    return await insert_message(session, openid=openid, kind=kind, text=text, now=rt.now(),
+                                fields=fields, case_id=case_id, dedupe_key=dedupe_key)
+
+
+async def notify_person(
+    session: AsyncSession, rt: Runtime, person: Person | None, *, kind: str, text: str,
+    case_id: int | None = None, dedupe_key: str | None = None, fields: dict[str, Any] | None = None,
+) -> bool:
+    if person is None or not person.active:
+        return False
+    key = f"{dedupe_key}:p{person.id}" if dedupe_key else None
+    return await notify(session, rt, openid=person.openid, kind=kind, text=text, case_id=case_id,
+                        dedupe_key=key, fields=fields)

@@ -1,0 +1,40 @@
+"""The runtime object handed to handlers, services and jobs: settings, clock, DB, rules, API client.
+
+One is built per process by the app factory (or by a test); nothing reaches for globals instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from bot.settings import Settings
+from storage.engine import SessionFactory
+
+if TYPE_CHECKING:
+    from nlp import Categoriser
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    clock: Clock
+    sessions: SessionFactory
+    categoriser: Categoriser
+    # The WeChat API client (bot.wechat.api.WeChatAPI) once the app has started its HTTP session.
+    api: Any = None
+    # Set by tests: count of handler exceptions (they are bugs, and tests assert there were none).
+    handler_errors: list[BaseException] = field(default_factory=list)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.settings.timezone)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def local_now(self) -> datetime:
+        return self.clock.now().astimezone(self.tz)

@@ -1,0 +1,1 @@
+"""Services: the case workflow and the other units of work handlers and jobs call."""

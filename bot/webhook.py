@@ -1,0 +1,170 @@
+"""The ``/wechat`` endpoint: verification GET, and POST in plaintext or safe (AES) mode.
+
+One inbound message is one unit of work: the inbound-log row (unique on MsgId / event key), the
+handler's changes, its outbox rows and the stored reply commit together. A retried delivery hits the
+unique key, waits for the first delivery's transaction and gets the same reply; if the first one
+died before committing, the retry simply does the work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from bot.dispatch import Context, Dispatcher
+from bot.runtime import Runtime
+from bot.wechat import protocol
+from storage.models import Conversation, Follower, InboundMessage, Person
+
+log = logging.getLogger(__name__)
+
+SORRY = "抱歉，系统暂时繁忙，请稍后再发一次。您的信息不会丢失。"
+
+
+class Webhook:
+    def __init__(self, rt: Runtime, dispatcher: Dispatcher) -> None:
+        self.rt = rt
+        self.dispatcher = dispatcher
+
+    # ---- GET: URL verification ---------------------------------------------------------------
+    async def verify(self, request: web.Request) -> web.Response:
+        q = request.query
+        if not self._query_signed(q):
+            return web.Response(status=403, text="forbidden")
+        return web.Response(text=q.get("echostr", ""))
+
+    def _query_signed(self, q: Any) -> bool:
+        s = self.rt.settings
+        return protocol.signature_ok((s.wechat_token, q.get("timestamp", ""), q.get("nonce", "")),
+                                     q.get("signature"))
+
+    # ---- POST: messages and events -----------------------------------------------------------
+    async def receive(self, request: web.Request) -> web.Response:
+        s = self.rt.settings
+        q = request.query
+        if request.content_length is not None and request.content_length > s.max_body_bytes:
+            return web.Response(status=413, text="body too large")
+        if not self._query_signed(q):
+            return web.Response(status=403, text="forbidden")
+        if not protocol.timestamp_fresh(q.get("timestamp"), self.rt.now().timestamp(),
+                                        s.replay_window_seconds):
+            return web.Response(status=403, text="stale timestamp")
+        body = await self._read_limited(request, s.max_body_bytes)
+        if body is None:
+            return web.Response(status=413, text="body too large")
+
+        safe = q.get("encrypt_type") == "aes"
+        try:
+            if safe:
+                keys = [k for k in (s.wechat_aes_key, s.wechat_aes_key_previous) if k]
+                xml, key_index = protocol.decrypt_body(
+                    body, token=s.wechat_token, timestamp=q.get("timestamp", ""), nonce=q.get("nonce", ""),
+                    msg_signature=q.get("msg_signature"), aes_keys=keys, appid=s.wechat_appid)
+            else:
+                xml, key_index = body.decode("utf-8"), None
+            inbound = protocol.parse_inbound(xml, key_index)
+        except PermissionError:
+            return web.Response(status=403, text="forbidden")
+        except (protocol.BadRequest, UnicodeDecodeError) as exc:
+            log.info("rejected inbound body: %s", exc)
+            return web.Response(status=400, text="bad request")
+
+        reply_xml = await self.process(inbound)
+        if not reply_xml:
+            return web.Response(text="success")
+        if safe and inbound.key_index is not None:
+            keys = [k for k in (s.wechat_aes_key, s.wechat_aes_key_previous) if k]
+            reply_xml = protocol.encrypt_reply(reply_xml, token=s.wechat_token, aes_key=keys[inbound.key_index],
+                                               appid=s.wechat_appid, timestamp=str(int(time.time())))
+        return web.Response(text=reply_xml, content_type="application/xml")
+
+    @staticmethod
+    async def _read_limited(request: web.Request, limit: int) -> bytes | None:
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.content.iter_chunked(16384):
+            size += len(chunk)
+            if size > limit:
+                return None
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def process(self, inbound: protocol.Inbound) -> str:
+        """Run one delivery exactly once and return its reply XML ("" = answer "success")."""
+        for attempt in range(5):
+            try:
+                return await self._process_once(inbound)
+            except IntegrityError:
+                # Another delivery of the same message committed first: replay its reply.
+                return await self._stored_reply(inbound.dedupe_key)
+            except OperationalError as exc:
+                # SQLite "database is locked" or a PostgreSQL serialisation hiccup: try again.
+                log.warning("retrying inbound %s after %s", inbound.dedupe_key, exc.orig)
+                await asyncio.sleep(0.05 * (attempt + 1))
+        return await self._stored_reply(inbound.dedupe_key)
+
+    async def _stored_reply(self, key: str) -> str:
+        async with self.rt.sessions() as session:
+            row = await session.scalar(select(InboundMessage).where(InboundMessage.dedupe_key == key))
+            return (row.reply_xml or "") if row else ""
+
+    async def _process_once(self, inbound: protocol.Inbound) -> str:
+        rt = self.rt
+        f = inbound.fields
+        openid = f["FromUserName"]
+        now = rt.now()
+        async with rt.sessions() as session, session.begin():
+            msg_type = (f.get("MsgType") or "").lower()
+            event = (f.get("Event") or "").lower() or None
+            row = InboundMessage(
+                dedupe_key=inbound.dedupe_key, openid=openid, msg_type=msg_type, event=event,
+                content=(f.get("Content") or f.get("Recognition") or None), received_at=now, status="processing",
+            )
+            session.add(row)
+            await session.flush()  # the unique key is the retry guard: a duplicate raises here
+
+            await self._touch_follower(session, openid, msg_type, event, now)
+            person = await session.scalar(select(Person).where(Person.openid == openid, Person.active))
+            conversation = await session.get(Conversation, openid)
+            ctx = Context(rt=rt, session=session, openid=openid, msg_type=msg_type, fields=f,
+                          message=inbound.message, person=person, event=event,
+                          extra={"state": conversation.state if conversation else "idle",
+                                 "conversation": conversation})
+            try:
+                async with session.begin_nested():
+                    text = await self.dispatcher.dispatch(ctx)
+            except Exception as exc:  # a bug: log it loudly, keep the citizen's message, answer politely
+                log.exception("handler failed for %s", inbound.dedupe_key)
+                rt.handler_errors.append(exc)
+                text = SORRY
+            reply = ""
+            if text:
+                reply = protocol.render_text_reply(to_user=openid, from_user=f.get("ToUserName", ""),
+                                                   content=text, create_time=int(now.timestamp()))
+            row.reply_xml = reply
+            row.status = "done"
+            row.finished_at = rt.now()
+        return reply
+
+    @staticmethod
+    async def _touch_follower(session: Any, openid: str, msg_type: str, event: str | None, now: Any) -> None:
+        follower = await session.get(Follower, openid)
+        if follower is None:
+            follower = Follower(openid=openid, subscribed=True, subscribed_at=now, custom_sent_since_inbound=0)
+            session.add(follower)
+        # Events like TEMPLATESENDJOBFINISH are not the person talking: they do not open the window.
+        if msg_type != "event" or event in ("subscribe", "subscribe_scan", "scan", "click", "location", "view"):
+            follower.last_inbound_at = now
+            follower.custom_sent_since_inbound = 0
+        if event in ("subscribe", "subscribe_scan"):
+            follower.subscribed = True
+            follower.subscribed_at = now
+        elif event == "unsubscribe":
+            follower.subscribed = False
+            follower.unsubscribed_at = now

@@ -1,0 +1,1 @@
+"""WeChat transport: webhook protocol (verify, decrypt, parse, reply) and the async API client."""

@@ -1,0 +1,157 @@
+"""The inbound half of the WeChat protocol, as pure functions over bytes and strings.
+
+Order matters and is fixed here: verify signatures (constant-time) before decrypting or parsing,
+guard the XML against entity tricks before wechatpy's xmltodict sees it, and map every decrypt or
+parse failure to one exception type so the webhook answers 400 with no side effect.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
+from wechatpy.crypto import PrpCrypto
+from wechatpy.parser import parse_message
+
+
+class BadRequest(Exception):
+    """The body could not be decrypted or parsed; answer 400 and store nothing."""
+
+
+def sha1_signature(*parts: str) -> str:
+    return hashlib.sha1("".join(sorted(parts)).encode("utf-8")).hexdigest()
+
+
+def signature_ok(expected_parts: tuple[str, ...], given: str | None) -> bool:
+    if not given:
+        return False
+    return hmac.compare_digest(sha1_signature(*expected_parts), given.lower())
+
+
+def timestamp_fresh(timestamp: str | None, now: float, window: int) -> bool:
+    try:
+        ts = int(timestamp or "")
+    except ValueError:
+        return False
+    return abs(now - ts) <= window
+
+
+def _aes_key(encoding_aes_key: str) -> bytes:
+    key = base64.b64decode(encoding_aes_key + "=")
+    if len(key) != 32:
+        raise ValueError("EncodingAESKey must be 43 characters of base64 (32 bytes)")
+    return key
+
+
+def guard_xml(text: str) -> dict[str, Any]:
+    """Parse untrusted XML into a flat dict of the ``<xml>`` root's children, refusing DTDs/entities."""
+    try:
+        root = SafeET.fromstring(text, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except (DefusedXmlException, SafeET.ParseError, ValueError) as exc:
+        raise BadRequest(f"malformed or hostile XML: {type(exc).__name__}") from exc
+    if root.tag != "xml":
+        raise BadRequest(f"unexpected root element {root.tag!r}")
+    return {child.tag: (child.text or "") for child in root}
+
+
+@dataclass
+class Inbound:
+    """A verified, decrypted, parsed inbound delivery."""
+
+    message: Any  # a wechatpy message or event object
+    fields: dict[str, Any]
+    xml: str
+    # Index into the configured AES keys that decrypted it (reply with the same key); None = plaintext.
+    key_index: int | None
+
+    @property
+    def dedupe_key(self) -> str:
+        msg_id = self.fields.get("MsgId") or self.fields.get("MsgID")
+        if msg_id and self.fields.get("MsgType") != "event":
+            return f"m:{msg_id}"
+        # Events carry no MsgId: WeChat's documented retry key is FromUserName + CreateTime.
+        return "e:{}:{}:{}".format(
+            self.fields.get("FromUserName", ""), self.fields.get("CreateTime", ""), self.fields.get("Event", "")
+        )
+
+
+def decrypt_body(
+    body: bytes, *, token: str, timestamp: str, nonce: str, msg_signature: str | None,
+    aes_keys: list[str], appid: str,
+) -> tuple[str, int]:
+    """Verify ``msg_signature`` over the <Encrypt> element, then decrypt with the first key that works."""
+    try:
+        outer = guard_xml(body.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise BadRequest("body is not UTF-8") from exc
+    encrypt = outer.get("Encrypt")
+    if not encrypt:
+        raise BadRequest("no <Encrypt> element in safe mode")
+    if not signature_ok((token, timestamp, nonce, encrypt), msg_signature):
+        raise PermissionError("bad msg_signature")
+    last_error: Exception | None = None
+    for index, key in enumerate(aes_keys):
+        try:
+            plain = PrpCrypto(_aes_key(key)).decrypt(encrypt, appid)
+            return (plain.decode("utf-8") if isinstance(plain, bytes) else plain), index
+        except Exception as exc:  # wechatpy raises many types here (binascii, ValueError, appid...)
+            last_error = exc
+    raise BadRequest(f"cannot decrypt: {type(last_error).__name__}")
+
+
+def parse_inbound(xml: str, key_index: int | None) -> Inbound:
+    fields = guard_xml(xml)
+    if not fields.get("MsgType") or not fields.get("FromUserName"):
+        raise BadRequest("missing MsgType or FromUserName")
+    try:
+        message = parse_message(xml)
+    except Exception as exc:  # xmltodict / field conversion errors on odd but well-formed XML
+        raise BadRequest(f"cannot parse message: {type(exc).__name__}") from exc
+    return Inbound(message=message, fields=fields, xml=xml, key_index=key_index)
+
+
+# XML 1.0 forbids most C0 controls; WeChat drops replies that contain them.
+_FORBIDDEN_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def cdata(text: str) -> str:
+    text = _FORBIDDEN_XML_CHARS.sub("", text)
+    # "]]>" would close the section early: split it across two CDATA sections.
+    return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def render_text_reply(*, to_user: str, from_user: str, content: str, create_time: int) -> str:
+    return (
+        "<xml>"
+        f"<ToUserName>{cdata(to_user)}</ToUserName>"
+        f"<FromUserName>{cdata(from_user)}</FromUserName>"
+        f"<CreateTime>{create_time}</CreateTime>"
+        "<MsgType><![CDATA[text]]></MsgType>"
+        f"<Content>{cdata(content)}</Content>"
+        "</xml>"
+    )
+
+
+def encrypt_reply(xml: str, *, token: str, aes_key: str, appid: str, timestamp: str | None = None,
+                  nonce: str | None = None) -> str:
+    timestamp = timestamp or str(int(time.time()))
+    nonce = nonce or secrets.token_hex(8)
+    encrypt = PrpCrypto(_aes_key(aes_key)).encrypt(xml, appid)
+    encrypt = encrypt.decode() if isinstance(encrypt, bytes) else encrypt
+    signature = sha1_signature(token, timestamp, nonce, encrypt)
+    return (
+        "<xml>"
+        f"<Encrypt><![CDATA[{encrypt}]]></Encrypt>"
+        f"<MsgSignature><![CDATA[{signature}]]></MsgSignature>"
+        f"<TimeStamp>{timestamp}</TimeStamp>"
+        f"<Nonce><![CDATA[{nonce}]]></Nonce>"
+        "</xml>"
+    )

@@ -1,0 +1,1 @@
+"""Reply templates (Chinese), one module per audience; handlers format these and nothing else."""

@@ -1,0 +1,45 @@
+"""Shared fixtures: a real database (SQLite file or PostgreSQL), a fake clock, settings.
+
+The service-level fixtures (fake WeChat platform + running service) live in tests/harness.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.clock import FakeClock
+from tests import dbs
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str | None]:
+    """One PostgreSQL database per test run (created and dropped here), or None on SQLite."""
+    base = dbs.postgres_base_url()
+    if base is None:
+        yield None
+        return
+    url = asyncio.run(dbs.create_postgres_database(base))
+    asyncio.run(dbs.create_schema(url))
+    yield url
+    asyncio.run(dbs.drop_postgres_database(base, url))
+
+
+@pytest.fixture
+async def db_url(pg_database: str | None, tmp_path) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
+    if pg_database is not None:
+        await dbs.truncate_all(pg_database)
+        yield pg_database
+        return
+    url = dbs.sqlite_url(tmp_path)
+    await dbs.create_schema(url)
+    yield url
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    # Tuesday 2026-11-24 09:00 in Asia/Shanghai.
+    return FakeClock(datetime(2026, 11, 24, 1, 0, tzinfo=UTC))
