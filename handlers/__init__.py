@@ -1,7 +1,7 @@
 """Chat-facing handlers: one router per audience, wired in a fixed order by ``build_dispatcher``.
 
-Order matters: events first, then the binding command, then staff/leader/supervisor commands
-(role-filtered), and the citizen router last, which answers everything else.
+Order matters: events first, then binding, then role-filtered staff / leader / report commands,
+then reception booking, and the citizen router last, which answers everything else.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from bot.dispatch import Dispatcher
 
 
 def build_dispatcher() -> Dispatcher:
-    from handlers import citizen, events
+    from handlers import binding, citizen, events, leader, reception, reports, staff
 
     dispatcher = Dispatcher()
-    dispatcher.include(events.router)
-    dispatcher.include(citizen.router)
+    for module in (events, binding, staff, leader, reports, reception, citizen):
+        dispatcher.include(module.router)
     return dispatcher

@@ -1,0 +1,7 @@
+"""Handlers for binding (filled in by its issue)."""
+
+from __future__ import annotations
+
+from bot.dispatch import Router
+
+router = Router("binding")

@@ -1,0 +1,7 @@
+"""Handlers for reception (filled in by its issue)."""
+
+from __future__ import annotations
+
+from bot.dispatch import Router
+
+router = Router("reception")

@@ -1,0 +1,7 @@
+"""Handlers for staff (filled in by its issue)."""
+
+from __future__ import annotations
+
+from bot.dispatch import Router
+
+router = Router("staff")
