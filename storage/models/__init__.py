@@ -6,6 +6,7 @@ from storage.models.conversations import Conversation
 from storage.models.inbound import InboundMessage
 from storage.models.outbox import OutboxMessage
 from storage.models.people import BindAttempt, Department, Follower, Person
+from storage.models.reception import ReceptionBooking, ReceptionOccurrence, ReceptionSession
 from storage.models.tokens import AccessToken
 
 __all__ = [
@@ -22,4 +23,7 @@ __all__ = [
     "InboundMessage",
     "OutboxMessage",
     "Person",
+    "ReceptionBooking",
+    "ReceptionOccurrence",
+    "ReceptionSession",
 ]
