@@ -321,6 +321,10 @@ class FakeWeChat:
         for tok in self._tokens.values():
             tok.expires_at = min(tok.expires_at, past)
 
+    def issue_token(self) -> str:
+        """A valid token without going through the token endpoint (counts as an issuance)."""
+        return str(self._issue("stable")["access_token"])
+
     def revoke_all_tokens(self) -> None:
         """Every issued token is now invalid (40001), as after a refresh elsewhere."""
         for tok in self._tokens.values():

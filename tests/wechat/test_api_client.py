@@ -13,7 +13,9 @@ from bot.wechat.api import NETWORK_ERRCODE, WeChatAPIError, WeChatNetworkError
 from tests.wechat.conftest import MakeAPI, SleepRecorder
 
 
-async def test_token_is_fetched_once_and_shared_through_the_database(make_api: MakeAPI, wx: FakeWeChat) -> None:
+async def test_token_is_fetched_once_and_shared_through_the_database(
+    make_api: MakeAPI, wx: FakeWeChat
+) -> None:
     first = await make_api()
     token = await first.access_token()
     second = await make_api()  # another worker process: own engine, nothing in memory
@@ -42,7 +44,9 @@ async def test_token_is_refreshed_shortly_before_it_expires(
     assert wx.token_issuances == 2
 
 
-async def test_rejected_token_is_refreshed_and_the_call_repeated_once(make_api: MakeAPI, wx: FakeWeChat) -> None:
+async def test_rejected_token_is_refreshed_and_the_call_repeated_once(
+    make_api: MakeAPI, wx: FakeWeChat
+) -> None:
     api = await make_api()
     old = await api.access_token()
     wx.fail_next("message/custom/send", 40001)
@@ -125,7 +129,9 @@ async def test_busy_token_endpoint_is_retried_too(make_api: MakeAPI, wx: FakeWeC
     assert [c.errcode for c in wx.calls_to("stable_token")] == [-1, 0]
 
 
-async def test_outside_48_hour_window_raises_at_once(make_api: MakeAPI, wx: FakeWeChat, clock: FakeClock) -> None:
+async def test_outside_48_hour_window_raises_at_once(
+    make_api: MakeAPI, wx: FakeWeChat, clock: FakeClock
+) -> None:
     sleep = SleepRecorder()
     api = await make_api(sleep=sleep)
     wx.enforce_window = True
@@ -156,7 +162,9 @@ async def test_customer_service_reply_limit_per_user_message(make_api: MakeAPI, 
 
 
 @pytest.mark.parametrize("errcode", [45009, 43004, 40003, 45015])
-async def test_caller_errors_are_raised_without_retry(make_api: MakeAPI, wx: FakeWeChat, errcode: int) -> None:
+async def test_caller_errors_are_raised_without_retry(
+    make_api: MakeAPI, wx: FakeWeChat, errcode: int
+) -> None:
     sleep = SleepRecorder()
     api = await make_api(sleep=sleep)
     wx.fail_next("message/template/send", errcode)
@@ -169,7 +177,9 @@ async def test_caller_errors_are_raised_without_retry(make_api: MakeAPI, wx: Fak
     assert len(wx.calls_to("message/template/send")) == 1 and sleep.delays == []
 
 
-async def test_quota_and_unsubscribed_user_come_from_platform_state(make_api: MakeAPI, wx: FakeWeChat) -> None:
+async def test_quota_and_unsubscribed_user_come_from_platform_state(
+    make_api: MakeAPI, wx: FakeWeChat
+) -> None:
     api = await make_api()
     wx.set_quota("message/custom/send", 1)
     wx.set_unsubscribed("o_gone")
@@ -184,7 +194,9 @@ async def test_quota_and_unsubscribed_user_come_from_platform_state(make_api: Ma
     assert (quota.value.errcode, gone.value.errcode) == (45009, 43004)
 
 
-async def test_five_workers_asking_at_once_cause_one_token_issuance(make_api: MakeAPI, wx: FakeWeChat) -> None:
+async def test_five_workers_asking_at_once_cause_one_token_issuance(
+    make_api: MakeAPI, wx: FakeWeChat
+) -> None:
     clients = [await make_api() for _ in range(5)]
     # A slow token endpoint keeps the refresher busy while the others arrive and must wait.
     wx.delay_next("stable_token", 0.3)
@@ -238,11 +250,16 @@ async def test_unreachable_platform_raises_a_network_error(make_api: MakeAPI) ->
     assert row is not None and row.lease_holder is None, "a failed refresh must release the lease"
 
 
-async def test_template_message_returns_msgid_and_reaches_the_phone(make_api: MakeAPI, wx: FakeWeChat) -> None:
+async def test_template_message_returns_msgid_and_reaches_the_phone(
+    make_api: MakeAPI, wx: FakeWeChat
+) -> None:
     api = await make_api()
 
     msgid = await api.send_template(
-        "o_user", "TPL_ACCEPTED", {"character_string1": "XF-2026-0001", "thing2": "已受理"}, url="https://x.test/c/1"
+        "o_user",
+        "TPL_ACCEPTED",
+        {"character_string1": "XF-2026-0001", "thing2": "已受理"},
+        url="https://x.test/c/1",
     )
 
     assert msgid.isdigit()
@@ -302,9 +319,15 @@ async def test_create_menu_and_image_message(make_api: MakeAPI, wx: FakeWeChat) 
 async def test_generic_call_passes_params_and_chinese_text(make_api: MakeAPI, wx: FakeWeChat) -> None:
     api = await make_api()
 
-    result = await api.call("POST", "/cgi-bin/message/custom/send", json={
-        "touser": "o_user", "msgtype": "text", "text": {"content": "信访事项已转交 ]]> 处理"},
-    })
+    result = await api.call(
+        "POST",
+        "/cgi-bin/message/custom/send",
+        json={
+            "touser": "o_user",
+            "msgtype": "text",
+            "text": {"content": "信访事项已转交 ]]> 处理"},
+        },
+    )
 
     assert result == {"errcode": 0, "errmsg": "ok"}
     assert wx.inbox_texts("o_user") == ["信访事项已转交 ]]> 处理"]
@@ -339,4 +362,3 @@ async def test_backoff_is_capped(make_api: MakeAPI, wx: FakeWeChat) -> None:
     await api.create_menu({"button": [{"type": "click", "name": "帮助", "key": "HELP"}]})
 
     assert sleep.delays == [0.5, 1.0, 2.0, 3.0, 3.0, 3.0]
-
