@@ -1,0 +1,97 @@
+"""``xinfang people add|list|bind-code``: staff, leaders, supervisors and admins, with binding codes."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from bot.cli.common import run_with_runtime
+from bot.runtime import Runtime
+from bot.services import people as people_service
+from storage.models import Person
+from storage.models.people import ROLES
+
+
+@click.group()
+def people() -> None:
+    """工作人员、领导、督查室和管理员账号。"""
+
+
+def _row(person: Person) -> dict[str, object]:
+    return {"id": person.id, "name": person.name, "role": person.role, "title": person.title,
+            "department": person.department.name if person.department else None,
+            "bound": person.openid is not None, "active": person.active}
+
+
+@people.command("add")
+@click.option("--name", required=True, help="姓名")
+@click.option("--role", required=True, type=click.Choice(ROLES), help="角色")
+@click.option("--dept", "department", default=None, help="所属部门（工作人员、领导必填）")
+@click.option("--title", default=None, help="职务，如 局长、主任")
+@click.option("--json", "as_json", is_flag=True, help="输出一个 JSON 对象（含 id 与 bind_code）")
+def add(name: str, role: str, department: str | None, title: str | None, as_json: bool) -> None:
+    """新建账号并打印一次性绑定码（24小时内有效，只能使用一次）。"""
+
+    async def body(rt: Runtime) -> tuple[dict[str, object], str]:
+        async with rt.sessions() as session, session.begin():
+            person, code = await people_service.create_person(
+                session, rt, name=name, role=role, department=department, title=title)
+            await session.refresh(person, ["department"])
+            return _row(person), code
+
+    try:
+        row, code = run_with_runtime(body)
+    except people_service.PeopleError as exc:
+        raise click.UsageError(str(exc)) from exc
+    _print_code(row, code, as_json)
+
+
+def _print_code(row: dict[str, object], code: str, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps({**row, "bind_code": code, "expires_in_hours": 24}, ensure_ascii=False))
+        return
+    click.echo(f"已创建 #{row['id']} {row['name']}（{row['role']}，{row['department'] or '无部门'}）")
+    click.echo(f"绑定码：{code}  （24小时内有效，只能使用一次；在公众号发送“绑定 {code}”）")
+
+
+@people.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def list_people(as_json: bool) -> None:
+    """列出全部账号。"""
+
+    async def body(rt: Runtime) -> list[dict[str, object]]:
+        async with rt.sessions() as session:
+            return [_row(p) for p in await people_service.list_people(session)]
+
+    rows = run_with_runtime(body)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("（暂无账号）")
+    for row in rows:
+        state = "已绑定" if row["bound"] else "未绑定"
+        active = "" if row["active"] else " 已停用"
+        click.echo(f"#{row['id']}\t{row['name']}\t{row['role']}\t{row['department'] or '-'}\t"
+                   f"{row['title'] or '-'}\t{state}{active}")
+
+
+@people.command("bind-code")
+@click.argument("person_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+def bind_code(person_id: int, as_json: bool) -> None:
+    """为账号生成新的绑定码（旧码作废）。"""
+
+    async def body(rt: Runtime) -> tuple[dict[str, object], str] | None:
+        async with rt.sessions() as session, session.begin():
+            person = await session.get(Person, person_id)
+            if person is None:
+                return None
+            code = await people_service.issue_bind_code(session, rt, person)
+            return _row(person), code
+
+    result = run_with_runtime(body)
+    if result is None:
+        raise click.UsageError(f"no person #{person_id}")
+    _print_code(*result, as_json)

@@ -1,0 +1,116 @@
+"""Replies to staff, leaders and supervisors (and the binding flow)."""
+
+# ---- binding -------------------------------------------------------------------------------------
+BIND_USAGE = "请发送“绑定 绑定码”，绑定码由管理员提供。"
+BIND_OK = "绑定成功。您好，{dept}{title}{name}（{role}）。发送“待办”查看需要办理的事项，发送“帮助”查看全部命令。"
+BIND_ALREADY = "您已绑定为{dept}{name}（{role}），无需重复绑定。"
+BIND_FAILED = "绑定码无效或已过期，请核对后重试，或请管理员重新生成。"
+BIND_RATE_LIMITED = "绑定尝试次数过多，请一小时后再试。"
+BIND_OPENID_TAKEN = "该微信号已绑定其他工作人员账号（{name}），如需更换请联系管理员。"
+
+# ---- help ----------------------------------------------------------------------------------------
+STAFF_HELP = (
+    "工作人员命令（<案> 可用编号，或上次列表中的序号）：\n"
+    "· 待办 — 本人及本单位待办事项\n"
+    "· 详情 <案> — 完整信息与办理记录\n"
+    "· 受理 <案> [天数] — 受理，可承诺办理天数\n"
+    "· 不予受理 <案> <理由>\n"
+    "· 回复 <案> <内容> — 答复群众\n"
+    "· 转办 <案> <部门> <理由>\n"
+    "· 延期 <案> <天数> <理由> — 限一次，不超过30天\n"
+    "· 办结 <案> <结果>\n"
+    "· 分类 <案> <类别> — 更正分类\n"
+    "· 登记 [内容] — 代来访群众登记"
+)
+LEADER_HELP = "\n领导命令：\n· 包案 <案>\n· 督办 <案> [天数] <意见>\n· 确认办结 <案>\n· 接访名单 [日期]\n· 统计"
+SUPERVISOR_HELP = "\n督查室命令：\n· 督办 <案> [天数] <意见>\n· 重办 <案> <理由> — 重新办理已办结事项\n· 统计"
+
+# ---- lists and details ---------------------------------------------------------------------------
+TODO_EMPTY = "目前没有待办事项。"
+TODO_HEADER = "待办事项（{count}件，按期限排序；可用序号代替编号）："
+TODO_LINE = "{index}. {number} [{status}] {title} — {dept}，{due_label}{due}{flags}"
+TODO_MORE = "……另有{more}件未列出。"
+DUE_ACK = "受理期限"
+DUE_RESOLVE = "办结期限"
+OVERDUE_FLAG = " ⚠已超期"
+URGENT_FLAG = " ❗紧急"
+LEADER_FLAG = " 〔包案〕"
+
+DETAIL = (
+    "{number} [{status}]\n"
+    "标题：{title}\n"
+    "内容：{content}\n"
+    "类别：{group} / {category}（{kind}）\n"
+    "承办单位：{dept}\n"
+    "来源：{source}\n"
+    "群众：{citizen}\n"
+    "电话：{phone}\n"
+    "地点：{location}\n"
+    "首问责任人：{owner}\n"
+    "包案领导：{leader}\n"
+    "受理期限：{ack_due}\n"
+    "办结期限：{resolve_due}\n"
+    "{extra}"
+    "办理记录：\n{log}"
+)
+LOG_LINE = "· {at} {actor} {action}{text}"
+ACTION_LABELS = {
+    "register": "登记", "accept": "受理", "decline": "不予受理", "start": "开始办理", "reply": "回复",
+    "transfer": "转办", "transfer_disputed": "申请转办（退单，提交督查室裁定）", "extend": "延期",
+    "resolve": "办结", "resolve_requested": "申请办结（待包案领导确认）", "confirm_resolve": "确认办结",
+    "recategorise": "更正分类", "take_charge": "包案", "supervise": "督办", "reopen": "重新办理",
+    "rate": "评价", "close": "结案", "supplement": "补充材料", "review_request": "申请复查",
+}
+
+# ---- command results -----------------------------------------------------------------------------
+NOT_FOUND = "未找到该事项，或您无权查看。请发送“待办”查看列表，再用序号或编号。"
+USAGE = {
+    "详情": "用法：详情 <编号或序号>",
+    "受理": "用法：受理 <编号或序号> [承诺办理天数]",
+    "不予受理": "用法：不予受理 <编号或序号> <理由>",
+    "回复": "用法：回复 <编号或序号> <内容>",
+    "转办": "用法：转办 <编号或序号> <部门> <理由>",
+    "延期": "用法：延期 <编号或序号> <天数> <理由>（限一次，不超过30天）",
+    "办结": "用法：办结 <编号或序号> <办理结果>",
+    "分类": "用法：分类 <编号或序号> <类别>",
+    "包案": "用法：包案 <编号或序号>",
+    "督办": "用法：督办 <编号或序号> [天数] <督办意见>",
+    "确认办结": "用法：确认办结 <编号或序号>",
+    "重办": "用法：重办 <编号或序号> <理由>",
+}
+ACCEPTED = "已受理 {number}，您为首问责任人之一，办结期限：{due}。已告知群众。"
+DECLINED = "已不予受理 {number}，理由已告知群众。"
+REPLIED = "已回复 {number}，消息将发送给群众。"
+REPLIED_NO_CITIZEN = "已记录对 {number} 的回复（该事项无微信联系方式，请电话或书面告知群众）。"
+TRANSFERRED = "已将 {number} 转至{dept}，首问责任人不变，双方及群众已获通知。"
+EXTENDED = "已延期 {number} {days}天，新期限：{due}。已告知群众。"
+RESOLVED = "已办结 {number}，处理意见和评价邀请已发送给群众。"
+CONFIRMED = "已确认 {number} 可以办结，承办人员将收到通知。"
+RECATEGORISED = "已将 {number} 的类别由“{old}”改为“{new}”（{group}），该更正将用于改进分类规则。"
+TAKEN = "已包案 {number}，此后该事项的每个进展都会通知您；办结前需您“确认办结”。"
+SUPERVISED = "已向承办单位发出督办 {number}{due_text}。"
+REOPENED = "已重新办理 {number}，承办单位和首问责任人已获通知。"
+
+ERRORS = {
+    "forbidden": "您无权对该事项执行此操作。",
+    "status": "{number} 当前状态为“{status}”，不能执行此操作。",
+    "bad_days": "天数应为 1 到 {max} 之间的整数。",
+    "reason_required": "请写明理由。",
+    "text_required": "请写明内容。",
+    "result_required": "请写明办理结果。",
+    "unknown_department": "没有名为“{department}”的部门。可选部门：{departments}",
+    "same_department": "{number} 已由{department}承办。",
+    "ping_pong": "{number} 已多次来回转办，本次转办申请已提交督查室裁定，请等待裁定结果。",
+    "already_extended": "{number} 已延期过一次（{days}天），不能再次延期。",
+    "needs_confirm": "{number} 为领导包案事项，需包案领导{leader}“确认办结”后才能办结；已通知包案领导。",
+    "not_leader": "只有该事项的包案领导才能确认办结。",
+    "unknown_category": "没有该类别。可选类别：{categories}",
+    "same_category": "{number} 已是该类别。",
+    "already_yours": "您已包案 {number}。",
+    "held_by_other": "{number} 已由{leader}包案。",
+}
+
+# ---- walk-in registration ------------------------------------------------------------------------
+REGISTER_ASK = "请输入来访群众反映的问题（可在内容中写明姓名和电话）。发送“取消”放弃登记。"
+REGISTER_CANCELLED = "已取消登记。"
+REGISTER_DONE = "已登记 {number}：{title}\n类别：{category}，承办单位：{dept}，受理期限：{due}。您为首问责任人。"
