@@ -5,6 +5,9 @@ from __future__ import annotations
 import click
 
 from bot.cli.db import db
+from bot.cli.dept import dept
+from bot.cli.outbox import outbox
+from bot.cli.people import people
 from bot.cli.serve import serve
 
 
@@ -15,3 +18,6 @@ def main() -> None:
 
 main.add_command(serve)
 main.add_command(db)
+main.add_command(people)
+main.add_command(dept)
+main.add_command(outbox)
