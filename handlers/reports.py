@@ -1,7 +1,22 @@
-"""Handlers for reports (filled in by its issue)."""
+"""`统计 [本月|上月|YYYY-MM|YYYY-MM-DD~YYYY-MM-DD]`: period statistics for leaders and 督查室.
+
+Only leaders and supervisors match; anyone else's `统计` falls through to the routers after this one.
+"""
 
 from __future__ import annotations
 
-from bot.dispatch import Router
+from bot.dispatch import Context, Router, command, role
+from bot.services import statistics
+from handlers.texts import reports as texts
 
 router = Router("reports")
+
+
+@router.handle(command("统计"), role("leader", "supervisor"))
+async def stats(ctx: Context) -> str:
+    period = "".join(ctx.args)
+    if period in ("帮助", "?", "？"):
+        return texts.STATS_USAGE
+    if statistics.parse_period(period, ctx.rt) is None:
+        return texts.BAD_PERIOD.format(period=" ".join(ctx.args))
+    return await statistics.short_summary(ctx.session, ctx.rt, ctx.person, period)

@@ -6,8 +6,10 @@ import click
 
 from bot.cli.db import db
 from bot.cli.dept import dept
+from bot.cli.export import export
 from bot.cli.outbox import outbox
 from bot.cli.people import people
+from bot.cli.report import report
 from bot.cli.serve import serve
 
 
@@ -18,6 +20,8 @@ def main() -> None:
 
 main.add_command(serve)
 main.add_command(db)
+main.add_command(export)
+main.add_command(report)
 main.add_command(people)
 main.add_command(dept)
 main.add_command(outbox)
