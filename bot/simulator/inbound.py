@@ -156,6 +156,24 @@ class WebhookSender:
     def user(self, openid: str) -> FakeUser:
         return FakeUser(self, openid)
 
+    def with_key(self, aes_key: str | None) -> WebhookSender:
+        """The same account and webhook, encrypting with another key; MsgIds and event times shared."""
+        other = WebhookSender(
+            self.http,
+            self.url,
+            self.token,
+            self.appid,
+            aes_key,
+            original_id=self.original_id,
+            clock=self.clock,
+            msgids=self._msgids,
+            on_push=self._on_push,
+            on_media=self._on_media,
+        )
+        other._timeout = self._timeout
+        other._last_event_time = self._last_event_time
+        return other
+
     # --- building requests ----------------------------------------------------------------
 
     def _now_ts(self) -> int:
@@ -403,10 +421,7 @@ class FakeUser:
 
     def with_key(self, aes_key: str) -> FakeUser:
         """The same user, but WeChat encrypts with ``aes_key`` (e.g. the previous key during rotation)."""
-        sender = WebhookSender.__new__(WebhookSender)
-        sender.__dict__.update(self.sender.__dict__)
-        sender.aes_key = aes_key
-        user = FakeUser(sender, self.openid)
+        user = FakeUser(self.sender.with_key(aes_key), self.openid)
         user.media = self.media
         return user
 

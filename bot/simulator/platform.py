@@ -544,7 +544,7 @@ class FakeWeChat:
         if self._person(openid).unsubscribed:
             return {"errcode": 43004}
         msgid = str(next(self._template_msgid))
-        title = self.templates.get(template_id, template_id)
+        title = self.templates.get(template_id, str(template_id))
         lines = [title] + [f"{k}: {v['value']}" for k, v in data.items()]
         if payload.get("url"):
             lines.append(f"详情: {payload['url']}")

@@ -122,8 +122,12 @@ class WeChatAPI:
         s = self._settings
         if self._use_stable:
             # stable_token does not invalidate a token other processes still hold, unlike /cgi-bin/token.
-            body = {"grant_type": "client_credential", "appid": s.wechat_appid, "secret": s.wechat_secret}
-            body["force_refresh"] = force  # type: ignore[assignment]
+            body: dict[str, Any] = {
+                "grant_type": "client_credential",
+                "appid": s.wechat_appid,
+                "secret": s.wechat_secret,
+                "force_refresh": force,
+            }
             data = await self._with_backoff("/cgi-bin/stable_token", "POST", json=body, params={})
         else:
             params = {"grant_type": "client_credential", "appid": s.wechat_appid, "secret": s.wechat_secret}

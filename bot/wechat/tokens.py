@@ -17,8 +17,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.clock import Clock
@@ -115,7 +116,7 @@ class TokenCache:
 
     async def _ensure_row(self) -> None:
         async with self._sessions() as session, session.begin():
-            dialect = session.bind.dialect.name
+            dialect = session.get_bind().dialect.name
             insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
             stmt = insert(AccessToken).values(appid=self._appid, refreshed_count=0)
             await session.execute(stmt.on_conflict_do_nothing(index_elements=["appid"]))
@@ -131,7 +132,7 @@ class TokenCache:
     async def _take_lease(self) -> bool:
         now = self._clock.now()
         async with self._sessions() as session, session.begin():
-            result = await session.execute(
+            result: CursorResult[Any] = await session.execute(  # type: ignore[assignment]
                 update(AccessToken)
                 .where(
                     AccessToken.appid == self._appid,
