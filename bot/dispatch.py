@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.runtime import Runtime
-from nlp import normalize
+from nlp.normalize import normalize
 from storage.models import Person
 
 log = logging.getLogger(__name__)

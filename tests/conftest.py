@@ -13,6 +13,7 @@ import pytest
 
 from bot.clock import FakeClock
 from tests import dbs
+from tests.harness import service  # noqa: F401  (fixture)
 
 
 @pytest.fixture(scope="session")

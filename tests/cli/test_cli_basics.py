@@ -1,0 +1,70 @@
+"""The ``xinfang`` command line as an operator runs it: help, db upgrade, serve without credentials."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+
+
+def _run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], env=env, cwd=cwd, capture_output=True,
+                          text=True, timeout=60)
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XINFANG_")}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    env["XINFANG_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    env.update(extra)
+    return env
+
+
+def test_help_lists_commands(tmp_path: Path) -> None:
+    result = _run(["--help"], _env(tmp_path), tmp_path)
+    assert result.returncode == 0
+    assert "serve" in result.stdout and "db" in result.stdout
+
+
+def test_db_upgrade_creates_schema(tmp_path: Path) -> None:
+    result = _run(["db", "upgrade"], _env(tmp_path), tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "cli.db").exists()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_without_credentials_says_how_to_try_simulator(tmp_path: Path) -> None:
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                            env=_env(tmp_path), cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        async def wait_ready() -> dict[str, str]:
+            deadline = time.monotonic() + 30
+            async with aiohttp.ClientSession() as http:
+                while time.monotonic() < deadline:
+                    try:
+                        async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:
+                            return await resp.json()
+                    except aiohttp.ClientError:
+                        await asyncio.sleep(0.2)
+            raise AssertionError("service did not become ready")
+
+        assert asyncio.run(wait_ready())["status"] == "ok"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    assert "xinfang demo" in err
+    assert proc.returncode == 0, err
