@@ -72,7 +72,7 @@ def overview_rows(stats: Statistics) -> list[list[Any]]:
 def tables(stats: Statistics) -> list[Table]:
     sat_rows = [[SATISFACTION_LABELS[k], stats.satisfaction.get(k, 0)] for k in (1, 2, 3)]
     return [
-        ("总体情况", ["指标", "数值"], overview_rows(stats)),
+        ("主要指标", ["指标", "数值"], overview_rows(stats)),
         ("按一级分类", ["一级分类", "件数"], [[g, n] for g, n in stats.by_group]),
         ("按问题类别", ["一级分类", "问题类别", "件数"], [[g, c, n] for g, c, n in stats.by_category]),
         ("按承办单位", ["承办单位", "登记", "已办结", "在办", "当前超期", "满意/基本满意", "参评"],

@@ -222,7 +222,7 @@ async def reception_figures(
                ReceptionOccurrence.day <= last))).all())
     held = 0
     for rule in rules:
-        for day in _rule_days(rule, first, last):
+        for day in _rule_days(rule, first, last, rule.created_at.astimezone(tz).date()):
             if (rule.id, day) not in cancelled:
                 held += 1
     visitors = await session.scalar(
@@ -233,12 +233,13 @@ async def reception_figures(
     return ReceptionFigures(held, int(visitors or 0), True)
 
 
-def _rule_days(rule, first: date, last: date) -> list[date]:  # type: ignore[no-untyped-def]
+def _rule_days(rule, first: date, last: date, created: date) -> list[date]:  # type: ignore[no-untyped-def]
     if rule.on_date is not None:
         return [rule.on_date] if first <= rule.on_date <= last else []
     if rule.weekday is None:
         return []
-    lo = max(first, rule.valid_from or first)
+    # A recurring rule did not hold sessions before it was set up.
+    lo = max(first, rule.valid_from or first, created)
     hi = min(last, rule.valid_until or last)
     day = lo + timedelta(days=(rule.weekday - lo.weekday()) % 7)
     days = []

@@ -217,7 +217,7 @@ async def test_report_xlsx_has_a_sheet_per_table_and_charts(world, tmp_path: Pat
     report.write_xlsx(stats, path)
     wb = load_workbook(path)
     assert wb.sheetnames == [t for t, _, _ in report.tables(stats)]
-    overview = {r[0]: r[1] for r in wb["总体情况"].iter_rows(min_row=2, values_only=True)}
+    overview = {r[0]: r[1] for r in wb["主要指标"].iter_rows(min_row=2, values_only=True)}
     assert overview["信访总量（件）"] == len(scenario.in_range(*NOV))
     cats = wb["按问题类别"]
     assert sum(r[2] for r in cats.iter_rows(min_row=2, values_only=True)) == stats.total
