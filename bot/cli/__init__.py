@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from bot.cli.db import db
+from bot.cli.demo import chat, demo
 from bot.cli.dept import dept
 from bot.cli.export import export
 from bot.cli.outbox import outbox
@@ -25,3 +26,5 @@ main.add_command(report)
 main.add_command(people)
 main.add_command(dept)
 main.add_command(outbox)
+main.add_command(demo)
+main.add_command(chat)
