@@ -8,6 +8,7 @@ from bot.cli.db import db
 from bot.cli.demo import chat, demo
 from bot.cli.dept import dept
 from bot.cli.export import export
+from bot.cli.menu import menu
 from bot.cli.outbox import outbox
 from bot.cli.people import people
 from bot.cli.report import report
@@ -28,3 +29,4 @@ main.add_command(dept)
 main.add_command(outbox)
 main.add_command(demo)
 main.add_command(chat)
+main.add_command(menu)

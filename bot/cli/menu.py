@@ -1,0 +1,58 @@
+"""``xinfang menu``: the official account's custom menu — print its JSON, or push it to WeChat.
+
+The CLICK keys are the contract with ``handlers.events``: report, query, reception schedule, help.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+KEY_REPORT = "XF_REPORT"
+KEY_QUERY = "XF_QUERY"
+KEY_RECEPTION = "XF_RECEPTION"
+KEY_HELP = "XF_HELP"
+
+MENU: dict[str, Any] = {
+    "button": [
+        {"type": "click", "name": "我要反映", "key": KEY_REPORT},
+        {"type": "click", "name": "进度查询", "key": KEY_QUERY},
+        {"name": "更多服务", "sub_button": [
+            {"type": "click", "name": "接访安排", "key": KEY_RECEPTION},
+            {"type": "click", "name": "使用帮助", "key": KEY_HELP},
+        ]},
+    ]
+}
+
+
+def menu_json() -> str:
+    return json.dumps(MENU, ensure_ascii=False, indent=2)
+
+
+@click.command("menu")
+@click.option("--push", is_flag=True, help="Create the menu on WeChat (needs appid, secret and token set).")
+def menu(push: bool) -> None:
+    """打印（或 --push 推送）服务号自定义菜单 JSON。"""
+    click.echo(menu_json())
+    if not push:
+        return
+    from bot.cli.common import load_settings, run_with_runtime
+
+    settings = load_settings()
+    if not settings.has_credentials:
+        raise click.ClickException("no WeChat credentials configured (XINFANG_WECHAT_APPID/SECRET/TOKEN)")
+
+    async def body(rt: Any) -> dict[str, Any]:
+        import aiohttp
+
+        from bot.wechat.api import WeChatAPI
+
+        timeout = aiohttp.ClientTimeout(total=settings.api_timeout_seconds)
+        async with aiohttp.ClientSession(timeout=timeout) as http:
+            rt.api = WeChatAPI(settings, rt.sessions, http, rt.clock)
+            return await rt.api.create_menu(MENU)
+
+    result = run_with_runtime(body, settings)
+    click.echo(f"menu pushed: {result}")

@@ -1,0 +1,132 @@
+"""Keeping citizens' photos and voice messages: WeChat's temporary media expire after 3 days.
+
+Media are fetched into ``settings.media_dir`` as soon as the message that brought them has
+committed: ``download_after_commit`` schedules the fetch on the session's commit, because fetching
+inside the message's transaction would hold the database (SQLite's single writer) while talking to
+WeChat, and the access-token cache itself needs to write. A failed fetch never loses the message:
+the attachment row keeps its media id and ``download_error``, and ``retry_failed_downloads`` (for
+the scheduler) tries again while WeChat still has the file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.runtime import Runtime
+from storage.models import Attachment
+from storage.repositories.cases import failed_downloads
+
+log = logging.getLogger(__name__)
+
+MEDIA_LIFETIME = timedelta(days=3)
+# The citizen is waiting for the passive reply (5-second limit), so a slow download gives up early
+# and is retried later rather than losing the reply.
+DOWNLOAD_TIMEOUT_SECONDS = 3.0
+_EXTENSIONS = {"image/jpeg": "jpg", "image/jpg": "jpg", "image/png": "png", "image/gif": "gif",
+               "audio/amr": "amr", "audio/speex": "speex", "audio/mp3": "mp3", "audio/mpeg": "mp3"}
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+def new_attachment(rt: Runtime, openid: str, fields: dict, kind: str) -> Attachment:
+    """An attachment row for an inbound image/voice message (not yet linked to a case)."""
+    recognition = (fields.get("Recognition") or None) if kind == "voice" else None
+    return Attachment(openid=openid, kind=kind, media_id=fields.get("MediaId") or None,
+                      pic_url=fields.get("PicUrl") or None, recognition=recognition, created_at=rt.now())
+
+
+def download_after_commit(session: AsyncSession, rt: Runtime, attachment: Attachment) -> None:
+    """Fetch ``attachment``'s media in the background once ``session`` commits (never if it rolls back)."""
+    ids: list[int] = session.info.setdefault("media_download_ids", [])
+    if not ids:
+        loop = asyncio.get_running_loop()
+
+        def on_commit(_sync_session: object) -> None:
+            task = loop.create_task(_download_ids(rt, list(ids)))
+            pending = _pending(rt)
+            pending.add(task)
+            task.add_done_callback(pending.discard)
+
+        event.listen(session.sync_session, "after_commit", on_commit, once=True)
+    ids.append(attachment.id)
+
+
+async def wait_for_downloads(rt: Runtime) -> None:
+    """Let the background downloads started so far finish (tests, and a clean shutdown)."""
+    while _pending(rt):
+        await asyncio.gather(*list(_pending(rt)), return_exceptions=True)
+
+
+def _pending(rt: Runtime) -> set[asyncio.Task[None]]:
+    # Kept on the runtime (one per process) rather than in a module global.
+    pending = rt.__dict__.setdefault("_media_downloads", set())
+    return pending  # type: ignore[no-any-return]
+
+
+async def _download_ids(rt: Runtime, ids: list[int]) -> None:
+    for attachment_id in ids:
+        try:
+            async with rt.sessions() as session:
+                attachment = await session.get(Attachment, attachment_id)
+                if attachment is None or attachment.stored_path:
+                    continue
+            # The download happens outside any transaction; the result is saved in a short one.
+            await store(rt, attachment)
+            async with rt.sessions() as session, session.begin():
+                row = await session.get(Attachment, attachment_id)
+                if row is not None:
+                    row.stored_path = attachment.stored_path
+                    row.download_error = attachment.download_error
+        except Exception:  # a background bug must be loud, and must not kill the loop
+            log.exception("background media download failed for attachment %s", attachment_id)
+
+
+async def store(rt: Runtime, attachment: Attachment) -> bool:
+    """Download the attachment's media into the media directory; record any failure on the row."""
+    if not attachment.media_id:
+        attachment.download_error = "no media id"
+        return False
+    if rt.api is None:
+        attachment.download_error = "no WeChat API client"
+        return False
+    try:
+        data, content_type = await asyncio.wait_for(rt.api.download_media(attachment.media_id),
+                                                     DOWNLOAD_TIMEOUT_SECONDS)
+        path = _path_for(rt, attachment, content_type)
+        await asyncio.to_thread(_write, path, data)
+    except Exception as exc:  # any failure is recorded, the message itself is kept
+        log.warning("media %s not downloaded: %r", attachment.media_id, exc)
+        attachment.download_error = f"{type(exc).__name__}: {exc}"[:500] or "timeout"
+        return False
+    attachment.stored_path = str(path)
+    attachment.download_error = None
+    return True
+
+
+async def retry_failed_downloads(session: AsyncSession, rt: Runtime) -> int:
+    """Retry media not yet stored and not yet expired; returns how many were stored now."""
+    stored = 0
+    for attachment in await failed_downloads(session, since=rt.now() - MEDIA_LIFETIME):
+        if await store(rt, attachment):
+            stored += 1
+    return stored
+
+
+def _path_for(rt: Runtime, attachment: Attachment, content_type: str) -> Path:
+    ext = _EXTENSIONS.get((content_type or "").split(";")[0].strip().lower(), "bin")
+    day = rt.local_now().strftime("%Y%m%d")
+    name = _SAFE_NAME.sub("_", attachment.media_id or "media")[:120]
+    return Path(rt.settings.media_dir) / day / f"{name}.{ext}"
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(path)

@@ -1,0 +1,117 @@
+"""Satisfaction rating after a case is resolved: 1 满意, 2 基本满意, 3 不满意.
+
+``request_rating`` is called by the resolve action (办结) in the same transaction. ``1`` and ``2``
+close the case; ``3`` reopens it for review (复查), notifies the owner (首问) — or the department's
+staff when nobody owns it — and asks the citizen why; the reason arrives later through
+``add_reason``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.outbox import notify, notify_person
+from bot.runtime import Runtime
+from bot.services.cases import Actor, can, record
+from bot.services.deadlines import REVIEW_DAYS, Calendar
+from storage.models import Case, Person
+from storage.repositories.cases import active_people
+
+SCORES = {1: "满意", 2: "基本满意", 3: "不满意"}
+UNSATISFIED = 3
+
+# Outbound texts (citizen and staff notifications).
+RATING_REQUEST = ("您反映的事项 {number}（{title}）已办结。\n处理结果：{result}\n"
+                  "请回复数字评价：1 满意，2 基本满意，3 不满意。")
+UNSATISFIED_NOTICE = "群众对 {number}（{title}）的办理结果不满意，事项已重新打开复查，请于 {due} 前办理。{reason}"
+REASON_NOTICE = "群众对 {number} 不满意的理由：{reason}"
+
+
+@dataclass(frozen=True)
+class RatingOutcome:
+    """What happened, for the handler to word the reply."""
+
+    ok: bool
+    case: Case
+    score: int | None = None
+    reopened: bool = False
+    needs_reason: bool = False
+    error: str | None = None  # not_yours / not_resolved / already_rated / bad_score
+
+
+async def request_rating(session: AsyncSession, rt: Runtime, case: Case) -> bool:
+    """Queue the rating request to the citizen (once per resolution)."""
+    resolved_at = case.resolved_at or rt.now()
+    text = RATING_REQUEST.format(number=case.number, title=case.title, result=case.result or "见办理答复")
+    return await notify(session, rt, openid=case.citizen_openid, kind="rating_request", text=text,
+                        case_id=case.id, dedupe_key=f"rating_request:{case.id}:{resolved_at.isoformat()}",
+                        fields={"number": case.number, "result": (case.result or "")[:20]})
+
+
+async def rate(
+    session: AsyncSession, rt: Runtime, case: Case, score: int, reason: str | None, openid: str,
+) -> RatingOutcome:
+    """Record the citizen's rating; errors the citizen can cause come back as ``error``."""
+    if case.citizen_openid != openid:
+        return RatingOutcome(False, case, error="not_yours")
+    if score not in SCORES:
+        return RatingOutcome(False, case, error="bad_score")
+    if case.status != "resolved" or not can(case, "close"):
+        error = "already_rated" if case.satisfaction is not None else "not_resolved"
+        return RatingOutcome(False, case, error=error)
+    now = rt.now()
+    actor = Actor.citizen(openid)
+    reason = (reason or "").strip() or None
+    case.satisfaction = score
+    case.satisfaction_reason = reason
+    case.rated_at = now
+    await record(session, rt, case, action="rate", actor=actor, text=SCORES[score] + (f"：{reason}" if reason else ""),
+                 data={"score": score, "reason": reason})
+    if score != UNSATISFIED:
+        case.closed_at = now
+        await record(session, rt, case, action="close", actor=actor, transition=True, text="群众评价后结案")
+        return RatingOutcome(True, case, score=score)
+
+    calendar = Calendar.from_settings(rt.settings)
+    # 复查: answered within 30 days; the resolve deadline follows so overdue sweeps see it.
+    case.review_due_at = calendar.add_days(now, REVIEW_DAYS)
+    case.resolve_due_at = case.review_due_at
+    case.reopened_count = (case.reopened_count or 0) + 1
+    await record(session, rt, case, action="reopen", actor=actor, transition=True,
+                 text="群众不满意，重新办理", data={"reason": reason})
+    due = case.review_due_at.astimezone(rt.tz).strftime("%Y-%m-%d")
+    text = UNSATISFIED_NOTICE.format(number=case.number, title=case.title, due=due,
+                                     reason=f"理由：{reason}" if reason else "")
+    await _notify_responsible(session, rt, case, kind="unsatisfied", text=text,
+                              dedupe=f"unsatisfied:{case.id}:{case.reopened_count}")
+    return RatingOutcome(True, case, score=score, reopened=True, needs_reason=reason is None)
+
+
+async def add_reason(session: AsyncSession, rt: Runtime, case: Case, reason: str, openid: str) -> bool:
+    """The citizen's reason for 不满意, sent after the rating; logged and passed to the owner."""
+    reason = reason.strip()
+    if case.citizen_openid != openid or not reason or case.satisfaction != UNSATISFIED:
+        return False
+    case.satisfaction_reason = reason
+    await record(session, rt, case, action="rate_reason", actor=Actor.citizen(openid), text=reason)
+    await _notify_responsible(session, rt, case, kind="unsatisfied",
+                              text=REASON_NOTICE.format(number=case.number, reason=reason[:500]),
+                              dedupe=f"unsatisfied_reason:{case.id}:{case.reopened_count}")
+    return True
+
+
+async def _notify_responsible(session: AsyncSession, rt: Runtime, case: Case, *, kind: str, text: str,
+                              dedupe: str) -> int:
+    people: list[Person] = []
+    for person_id in (case.owner_id, case.leader_id):
+        person = await session.get(Person, person_id) if person_id else None
+        if person is not None:
+            people.append(person)
+    if not people and case.department_id:
+        people = await active_people(session, roles=("staff",), department_id=case.department_id)
+    sent = 0
+    for person in {p.id: p for p in people}.values():
+        sent += await notify_person(session, rt, person, kind=kind, text=text, case_id=case.id, dedupe_key=dedupe)
+    return sent
