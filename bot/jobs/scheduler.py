@@ -1,0 +1,110 @@
+"""APScheduler wiring: which job runs how often, and ``start_scheduler(rt) -> stop()``.
+
+The scheduler only decides *when to look*; each job recomputes from the database and ``rt.now()``
+what is due and enforces once-only through outbox dedupe keys. So APScheduler's own clock and memory
+hold nothing that matters: every job also runs once at start-up (catch-up after downtime), runs
+are coalesced (a backlog of missed runs is one run), one instance at a time, and a run that fires
+late within its grace time still runs — later than that, the next run covers it anyway.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.jobs import alerts, reception
+from bot.runtime import Runtime
+from bot.services import reception as reception_service
+
+log = logging.getLogger(__name__)
+
+JobFn = Callable[[Runtime], Awaitable[int]]
+
+
+async def draft_reminders(rt: Runtime) -> int:
+    """30 minutes after an unfinished report: the citizen-reporting service owns the drafts."""
+    if importlib.util.find_spec("bot.services.reporting") is None:
+        return 0
+    from bot.services import reporting
+
+    remind = getattr(reporting, "remind_stale_drafts", None)
+    if remind is None:
+        return 0
+    async with rt.sessions() as session, session.begin():
+        return int(await remind(session, rt) or 0)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    fn: JobFn
+    every: timedelta
+
+
+# Intervals are how often a job looks; the due moments (18:00, 08:00, 09:00, …) are inside the jobs.
+JOBS: tuple[Job, ...] = (
+    Job("reception_cancellations", reception.cancellations, timedelta(minutes=10)),
+    Job("reception_eve_notices", reception.eve_notices, timedelta(minutes=1)),
+    Job("reception_morning_reminders", reception.morning_reminders, timedelta(minutes=1)),
+    Job("near_due_alerts", alerts.near_due_alerts, timedelta(minutes=5)),
+    Job("overdue_alerts", alerts.overdue_alerts, timedelta(minutes=5)),
+    Job("escalation_digest", alerts.escalation_digest, timedelta(minutes=5)),
+    Job("auto_close", alerts.auto_close, timedelta(minutes=10)),
+    Job("follow_up_reviews", alerts.follow_up_reviews, timedelta(minutes=10)),
+    Job("draft_reminders", draft_reminders, timedelta(minutes=1)),
+)
+
+
+async def run_job(rt: Runtime, job: Job) -> int:
+    """Run one job; a failing job is logged (and counted as a bug, like a handler's) and must not
+    stop the others."""
+    try:
+        return await job.fn(rt)
+    except Exception as exc:
+        log.exception("job %s failed", job.name)
+        rt.handler_errors.append(exc)
+        return 0
+
+
+async def run_due_jobs(rt: Runtime) -> dict[str, int]:
+    """Run every job once, now (tests call this after moving the FakeClock)."""
+    return {job.name: await run_job(rt, job) for job in JOBS}
+
+
+async def load_reception_config(rt: Runtime) -> int:
+    async with rt.sessions() as session, session.begin():
+        return await reception_service.load_configured_sessions(session, rt)
+
+
+async def start_scheduler(rt: Runtime, *, jobs: tuple[Job, ...] = JOBS) -> Callable[[], Awaitable[None]]:
+    """Start the jobs on an AsyncIOScheduler in this event loop; returns an async ``stop()``."""
+    if rt.settings.reception:
+        try:
+            count = await load_reception_config(rt)
+            log.info("loaded %d reception sessions from the configuration", count)
+        except reception_service.SessionError as exc:
+            log.error("reception configuration rejected: %s", exc)
+    scheduler = AsyncIOScheduler(timezone=rt.tz, job_defaults={
+        "coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
+    for job in jobs:
+        seconds = job.every.total_seconds()
+        scheduler.add_job(
+            run_job, IntervalTrigger(seconds=seconds, timezone=rt.tz), args=(rt, job), id=job.name,
+            name=job.name, coalesce=True, max_instances=1, misfire_grace_time=int(max(seconds, 60)))
+    # A one-off run right away (no trigger = now): catch up on whatever fell due while no scheduler ran.
+    scheduler.add_job(run_due_jobs, args=(rt,), id="catch_up", name="catch_up")
+    scheduler.start()
+    log.info("scheduler started with %d jobs", len(jobs))
+
+    async def stop() -> None:
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+
+    return stop
+
