@@ -6,8 +6,10 @@ The service-level fixtures (fake WeChat platform + running service) live in test
 from __future__ import annotations
 
 import asyncio
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -29,15 +31,22 @@ def pg_database() -> Iterator[str | None]:
     asyncio.run(dbs.drop_postgres_database(base, url))
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The schema built once; each test gets a copy of this file (creating it per test is slow)."""
+    directory = tmp_path_factory.mktemp("sqlite-template")
+    asyncio.run(dbs.create_schema(dbs.sqlite_url(directory)))
+    return directory / dbs.SQLITE_FILE
+
+
 @pytest.fixture
-async def db_url(pg_database: str | None, tmp_path) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
+async def db_url(pg_database: str | None, sqlite_template: Path, tmp_path: Path) -> AsyncIterator[str]:
     if pg_database is not None:
         await dbs.truncate_all(pg_database)
         yield pg_database
         return
-    url = dbs.sqlite_url(tmp_path)
-    await dbs.create_schema(url)
-    yield url
+    shutil.copyfile(sqlite_template, tmp_path / dbs.SQLITE_FILE)
+    yield dbs.sqlite_url(tmp_path)
 
 
 @pytest.fixture

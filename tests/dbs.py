@@ -63,5 +63,8 @@ async def truncate_all(url: str) -> None:
     await engine.dispose()
 
 
+SQLITE_FILE = "xinfang-test.db"
+
+
 def sqlite_url(directory: Path) -> str:
-    return f"sqlite+aiosqlite:///{directory / 'xinfang-test.db'}"
+    return f"sqlite+aiosqlite:///{directory / SQLITE_FILE}"
