@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.jobs import texts
@@ -303,21 +304,27 @@ async def book(
         ReceptionBooking.status == "booked"))
     if already is not None:
         return BookingResult(error="already", occurrence=occ)
-    reserved = await session.execute(
-        update(ReceptionOccurrence)
-        .where(ReceptionOccurrence.id == row.id, ReceptionOccurrence.cancelled.is_(False),
-               ReceptionOccurrence.booked < select(ReceptionSession.slots)
-               .where(ReceptionSession.id == session_id).scalar_subquery())
-        .values(booked=ReceptionOccurrence.booked + 1)
-        .execution_options(synchronize_session=False))
-    if reserved.rowcount != 1:
-        return BookingResult(error="full", occurrence=occ)
     booking = ReceptionBooking(
         occurrence_id=row.id, session_id=session_id, day=day, openid=openid, case_id=case_id,
         description=(description or "")[:DESCRIPTION_MAX] or None, people=people, status="booked",
         created_at=rt.now())
-    session.add(booking)
-    await session.flush()
+    try:
+        # Slot and booking together in a savepoint: a same-citizen race that loses on the unique
+        # index gives its slot back instead of failing the whole unit of work.
+        async with session.begin_nested():
+            reserved = await session.execute(
+                update(ReceptionOccurrence)
+                .where(ReceptionOccurrence.id == row.id, ReceptionOccurrence.cancelled.is_(False),
+                       ReceptionOccurrence.booked < select(ReceptionSession.slots)
+                       .where(ReceptionSession.id == session_id).scalar_subquery())
+                .values(booked=ReceptionOccurrence.booked + 1)
+                .execution_options(synchronize_session=False))
+            if reserved.rowcount != 1:
+                return BookingResult(error="full", occurrence=occ)
+            session.add(booking)
+            await session.flush()
+    except IntegrityError:
+        return BookingResult(error="already", occurrence=occ)
     return BookingResult(booking=booking, occurrence=occ)
 
 
