@@ -100,7 +100,7 @@ async def bind(session: AsyncSession, rt: Runtime, openid: str, code: str) -> Bi
     # FOR UPDATE: two deliveries of the same code must not both bind (no-op on SQLite, which
     # serialises writers anyway).
     person = await session.scalar(
-        select(Person).where(Person.bind_code_hash == hash_code(code)).with_for_update())
+        select(Person).where(Person.bind_code_hash == hash_code(code)).with_for_update(of=Person))
     if person is None or not person.active:
         session.add(BindAttempt(openid=openid, at=now))
         await session.flush()
