@@ -1,7 +1,7 @@
 """Try the service without WeChat: three phones (citizen, staff, leader) on a local web page.
 
 ``xinfang demo`` runs ``run_demo``: the real service app on a fresh SQLite file, the fake WeChat
-platform on both sides of it, a seeded county (``bot.demo.seed``), and the page of ``bot.demo.web``.
+platform on both sides of it, a seeded county (``bot.demo.seed``), and the page of ``bot.demo.page``.
 ``xinfang chat`` is the same conversation in a terminal (``bot.demo.console``).
 """
 
@@ -18,8 +18,8 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.demo.core import Demo, DemoClock, DemoError, Entry
+from bot.demo.page import make_web_app
 from bot.demo.seed import Cast, Member
-from bot.demo.web import make_web_app
 
 __all__ = ["Cast", "Demo", "DemoClock", "DemoError", "Entry", "Member", "RunningDemo", "running_demo"]
 

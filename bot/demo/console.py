@@ -1,6 +1,6 @@
 """``xinfang chat``: talk to the service as one of the demo's people, in a terminal.
 
-It is a client of the demo's JSON API (``bot.demo.web``): with ``xinfang demo`` running, several
+It is a client of the demo's JSON API (``bot.demo.page``): with ``xinfang demo`` running, several
 terminals can be several people; without one, it starts a demo in this process. Lines are sent as
 the current person; what the account sends back (passive replies, and later customer-service or
 template messages) is printed as it arrives. Lines starting with ``/`` control the console.

@@ -28,6 +28,7 @@ from bot.app import RUNTIME, create_app
 from bot.clock import FakeClock
 from bot.demo.seed import Cast, seed
 from bot.runtime import Runtime
+from bot.services.media import wait_for_downloads
 from bot.settings import Settings
 from bot.simulator import FakeUser, FakeWeChat, WebhookResult, new_aes_key
 
@@ -35,8 +36,10 @@ log = logging.getLogger(__name__)
 
 TOKEN = "xinfang-demo-token"
 WEEKDAYS = "一二三四五六日"
-# A time jump moves in steps no longer than this, running the jobs and the sender at every step.
-JUMP_STEP = timedelta(hours=1)
+# A time jump stops at each local moment the timed work of §4/§5 falls due (reception notices at
+# 08:00 and 18:00, daily alerts at 09:00, 回头看 at 10:00) and runs the jobs and the sender there, so
+# every day's notices appear at their own time; the jobs catch up on anything due in between.
+JOB_HOURS = (8, 9, 10, 18)
 MAX_JUMP = timedelta(days=60)
 # Places the citizen's "send location" button offers (WeChat sends latitude, longitude and a label).
 SAMPLE_LOCATION = {"x": 30.2741, "y": 120.1551, "label": "城关镇幸福路12号 幸福家园小区"}
@@ -200,6 +203,7 @@ class Demo:
                 await self._pump_task
             self._pump_task = None
         if self._runner is not None:
+            await wait_for_downloads(self.rt)
             await self._runner.cleanup()
             self._runner = None
         await self.wx.stop()
@@ -297,6 +301,9 @@ class Demo:
     async def pump(self) -> int:
         """Deliver due outbox messages once and show what arrived on the phones."""
         async with self._pump_lock:
+            # Photos are fetched from the platform after the reply; let that finish first, so a
+            # message about the case never overtakes its own attachment.
+            await wait_for_downloads(self.rt)
             sent = await _send_due(self.rt)
             self._collect()
             return sent
@@ -344,14 +351,26 @@ class Demo:
         first = self._next_id
         jobs: dict[str, int] = {}
         sent = 0
-        while self.clock.now() < target:
-            step = min(JUMP_STEP, target - self.clock.now())
-            self.clock.advance(step)
+        for stop in job_moments(now, target, self.tz):
+            self.clock.advance(stop - self.clock.now())
             for name, count in (await self.run_jobs()).items():
                 jobs[name] = jobs.get(name, 0) + int(count or 0)
             sent += await self.pump()
         return {"clock": self.clock_info(), "jobs": {k: v for k, v in jobs.items() if v},
                 "sent": sent, "entries": [e.as_dict() for e in self.entries(first - 1)]}
+
+
+def job_moments(start: datetime, end: datetime, tz: ZoneInfo) -> list[datetime]:
+    """The local ``JOB_HOURS`` moments after ``start`` and before ``end``, then ``end`` itself."""
+    moments = []
+    day = start.astimezone(tz).date()
+    while day <= end.astimezone(tz).date():
+        for hour in JOB_HOURS:
+            moment = datetime.combine(day, dtime(hour), tzinfo=tz).astimezone(UTC)
+            if start < moment < end:
+                moments.append(moment)
+        day += timedelta(days=1)
+    return [*moments, end]
 
 
 def next_local(now: datetime, hhmm: str, tz: ZoneInfo) -> datetime:
