@@ -79,9 +79,7 @@ def next_deadline(case: Case) -> tuple[str | None, datetime | None]:
     if case.status == "registered":
         return "ack", case.ack_due_at
     if case.status in ("accepted", "in_progress"):
-        if case.review_due_at is not None and case.reopened_count:
-            return "review", case.review_due_at
-        return "resolve", case.resolve_due_at
+        return ("review" if case.reopened_count else "resolve"), case.resolve_due_at
     return None, None
 
 

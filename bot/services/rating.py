@@ -1,9 +1,9 @@
 """Satisfaction rating after a case is resolved: 1 满意, 2 基本满意, 3 不满意.
 
 ``request_rating`` is called by the resolve action (办结) in the same transaction. ``1`` and ``2``
-close the case; ``3`` reopens it for review (复查), notifies the owner (首问) — or the department's
-staff when nobody owns it — and asks the citizen why; the reason arrives later through
-``add_reason``.
+close the case; ``3`` reopens it for review (复查) through ``bot.services.workflow.reopen`` (which
+tells the owner 首问, the leader in charge and the department) and asks the citizen why; the reason
+arrives later through ``add_reason`` and is passed on to the same people.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.outbox import notify, notify_person
 from bot.runtime import Runtime
+from bot.services import workflow
 from bot.services.cases import Actor, can, record
-from bot.services.deadlines import REVIEW_DAYS, Calendar
 from storage.models import Case, Person
 from storage.repositories.cases import active_people
 
@@ -23,9 +23,7 @@ SCORES = {1: "满意", 2: "基本满意", 3: "不满意"}
 UNSATISFIED = 3
 
 # Outbound texts (citizen and staff notifications).
-RATING_REQUEST = ("您反映的事项 {number}（{title}）已办结。\n处理结果：{result}\n"
-                  "请回复数字评价：1 满意，2 基本满意，3 不满意。")
-UNSATISFIED_NOTICE = "群众对 {number}（{title}）的办理结果不满意，事项已重新打开复查，请于 {due} 前办理。{reason}"
+RATING_REQUEST = "请对 {number}（{title}）的办理结果进行评价：回复 1 满意，2 基本满意，3 不满意。"
 REASON_NOTICE = "群众对 {number} 不满意的理由：{reason}"
 
 
@@ -44,7 +42,7 @@ class RatingOutcome:
 async def request_rating(session: AsyncSession, rt: Runtime, case: Case) -> bool:
     """Queue the rating request to the citizen (once per resolution)."""
     resolved_at = case.resolved_at or rt.now()
-    text = RATING_REQUEST.format(number=case.number, title=case.title, result=case.result or "见办理答复")
+    text = RATING_REQUEST.format(number=case.number, title=case.title)
     return await notify(session, rt, openid=case.citizen_openid, kind="rating_request", text=text,
                         case_id=case.id, dedupe_key=f"rating_request:{case.id}:{resolved_at.isoformat()}",
                         fields={"number": case.number, "result": (case.result or "")[:20]})
@@ -74,18 +72,11 @@ async def rate(
         await record(session, rt, case, action="close", actor=actor, transition=True, text="群众评价后结案")
         return RatingOutcome(True, case, score=score)
 
-    calendar = Calendar.from_settings(rt.settings)
-    # 复查: answered within 30 days; the resolve deadline follows so overdue sweeps see it.
-    case.review_due_at = calendar.add_days(now, REVIEW_DAYS)
-    case.resolve_due_at = case.review_due_at
-    case.reopened_count = (case.reopened_count or 0) + 1
-    await record(session, rt, case, action="reopen", actor=actor, transition=True,
-                 text="群众不满意，重新办理", data={"reason": reason})
-    due = case.review_due_at.astimezone(rt.tz).strftime("%Y-%m-%d")
-    text = UNSATISFIED_NOTICE.format(number=case.number, title=case.title, due=due,
-                                     reason=f"理由：{reason}" if reason else "")
-    await _notify_responsible(session, rt, case, kind="unsatisfied", text=text,
-                              dedupe=f"unsatisfied:{case.id}:{case.reopened_count}")
+    # The staff workflow owns reopening: review deadline, owner / leader / department notices.
+    reopened = await workflow.reopen(session, rt, case, actor=actor,
+                                     reason=f"群众不满意：{reason}" if reason else "群众不满意")
+    if not reopened.ok:  # cannot happen after the status check above; a bug if it does
+        raise RuntimeError(f"reopen failed on {case.number}: {reopened.reason}")
     return RatingOutcome(True, case, score=score, reopened=True, needs_reason=reason is None)
 
 

@@ -101,20 +101,20 @@ async def _resolved_case(service: Service, openid: str) -> tuple[int, int]:
 async def test_rating_three_reopens_the_case_and_notifies_the_owner(service: Service) -> None:
     case_id, _ = await _resolved_case(service, "o-rate3")
     [request] = await outbox(service, "rating_request")
-    assert request.openid == "o-rate3" and "1 满意" in request.text
+    assert request.openid == "o-rate3" and "1 满意" in request.text and "3 不满意" in request.text
 
     reply = await service.say("o-rate3", "3")
     assert "重新交办" in reply and "原因" in reply
     async with service.rt.sessions() as session:
         case = await session.get(Case, case_id)
     assert case.status == "in_progress" and case.satisfaction == 3 and case.reopened_count == 1
-    [notice] = await outbox(service, "unsatisfied")
-    assert notice.openid == "o-rate3-owner"
+    [notice] = await outbox(service, "reopen_notice")
+    assert notice.openid == "o-rate3-owner" and "不满意" in notice.text
 
     reason = await service.say("o-rate3", "工资只补发了一半")
     assert "已记录" in reason
-    notices = await outbox(service, "unsatisfied")
-    assert len(notices) == 2 and "一半" in notices[1].text
+    [why] = await outbox(service, "unsatisfied")
+    assert why.openid == "o-rate3-owner" and "一半" in why.text
     async with service.rt.sessions() as session:
         actions = list(await session.scalars(select(CaseEvent.action).where(CaseEvent.case_id == case_id)
                                              .order_by(CaseEvent.id)))
