@@ -54,7 +54,7 @@ async def test_two_sender_processes_send_each_message_exactly_once(db_url: str, 
             await asyncio.sleep(0.05)
         go.write_text("go")
         outputs = [await p.communicate() for p in procs]
-        for proc, (out, err) in zip(procs, outputs, strict=True):
+        for proc, (_out, err) in zip(procs, outputs, strict=True):
             assert proc.returncode == 0, err.decode()[-2000:]
         handled = [int(out.decode().split()[-1]) for out, _ in outputs]
 

@@ -184,3 +184,20 @@ async def test_flaky_platform_loses_nothing_and_reasons_show_in_cli(service: Ser
     retried = await asyncio.to_thread(CliRunner().invoke, main, ["outbox", "--retry-all", "--json"],
                                       env={"XINFANG_DATABASE_URL": db_url})
     assert json.loads(retried.output)["retried"] == len(not_sent)
+
+
+async def test_sender_loop_delivers_in_the_background_and_stops_cleanly(service: Service) -> None:
+    from bot.outbox_sender import start_sender
+
+    _quick(service, reply="TPL")
+    await _queue(service, "o-loop", "reply", "后台发送")
+    stop = await start_sender(service.rt, idle_seconds=0.02)
+    try:
+        for _ in range(200):
+            if (await _rows(service))[0].status == "sent":
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await stop()
+    assert (await _rows(service))[0].status == "sent"
+    assert len(service.inbox("o-loop")) == 1
