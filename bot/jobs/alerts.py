@@ -203,7 +203,9 @@ async def follow_up_reviews(rt: Runtime) -> int:
     moment = due_moment(rt, FOLLOW_UP_TIME)
     if moment is None:
         return 0
-    cutoff = moment - timedelta(days=FOLLOW_UP_DAYS)
+    # Counted in local days: everything closed on the day 30 days ago is due at today's moment.
+    cutoff = datetime.combine(moment.date() - timedelta(days=FOLLOW_UP_DAYS), time(23, 59, 59, 999999),
+                              tzinfo=rt.tz)
     sent = 0
     async with rt.sessions() as session, session.begin():
         cases = await sweeps.follow_up_cases(session, closed_after=cutoff - FOLLOW_UP_CATCH_UP,
