@@ -264,12 +264,12 @@ async def problem_messages(session: AsyncSession, limit: int = 200) -> list[Outb
 
 async def retry(session: AsyncSession, rt: Runtime, ids: Iterable[int] | None = None) -> int:
     """Queue failed/waiting messages again now (all of them when ``ids`` is None)."""
-    condition = OutboxMessage.status.in_(PROBLEM_STATUSES)
+    condition: Any = OutboxMessage.status.in_(PROBLEM_STATUSES)
     if ids is not None:
         condition = and_(condition, OutboxMessage.id.in_(list(ids)))
     result = await session.execute(update(OutboxMessage).where(condition).values(
         status="pending", attempts=0, next_attempt_at=rt.now()))
-    return int(result.rowcount or 0)
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 # ---- the loop ------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ def outbox(retry_ids: tuple[int, ...], retry_all: bool, limit: int, as_json: boo
         async with rt.sessions() as session, session.begin():
             if retry_all or retry_ids:
                 retried = await retry(session, rt, None if retry_all else retry_ids)
-            rows = [{"id": m.id, "status": m.status, "kind": m.kind, "openid": m.openid, "case_id": m.case_id,
+            rows: list[dict[str, object]] = [{"id": m.id, "status": m.status, "kind": m.kind, "openid": m.openid, "case_id": m.case_id,
                      "attempts": m.attempts, "reason": m.last_error, "created_at": m.created_at.isoformat(),
                      "text": m.text} for m in await problem_messages(session, limit)]
         return retried, rows
