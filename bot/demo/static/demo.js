@@ -5,8 +5,8 @@
 const PHONES = ["citizen", "staff", "leader"];
 // Chips ending with a space are put into the input for the user to finish; others are sent at once.
 const CHIPS = {
-  citizen: [["帮助", "帮助"], ["查询", "查询"], ["接访安排", "接访安排"], ["📷 照片", {kind: "photo"}],
-            ["📍 位置", {kind: "location"}], ["跳过", "跳过"], ["确认", "确认"], ["取消", "取消"]],
+  citizen: [["帮助", "帮助"], ["查询", "查询"], ["接访安排", "接访安排"], ["发照片", {kind: "photo"}],
+            ["发位置", {kind: "location"}], ["跳过", "跳过"], ["确认", "确认"], ["取消", "取消"]],
   staff: [["待办", "待办"], ["详情…", "详情 "], ["受理…", "受理 "], ["回复…", "回复 "], ["转办…", "转办 "],
           ["延期…", "延期 "], ["办结…", "办结 "], ["帮助", "帮助"]],
   leader: [["待办", "待办"], ["接访名单", "接访名单"], ["统计 本月", "统计 本月"], ["包案…", "包案 "],
