@@ -11,6 +11,7 @@ from bot.cli.export import export
 from bot.cli.menu import menu
 from bot.cli.outbox import outbox
 from bot.cli.people import people
+from bot.cli.reception import reception
 from bot.cli.report import report
 from bot.cli.serve import serve
 
@@ -30,3 +31,4 @@ main.add_command(outbox)
 main.add_command(demo)
 main.add_command(chat)
 main.add_command(menu)
+main.add_command(reception)
