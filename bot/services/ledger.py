@@ -29,6 +29,7 @@ SOURCE_LABELS = {"wechat": "微信", "reception": "接访日", "letter": "来信
                  "排查": "排查", "下访": "下访"}
 ON_TIME, LATE, PENDING, NOT_DUE = "按期", "超期", "未到期", "—"
 YES, NO = "是", "否"
+RESOLVED = ("resolved", "closed")
 
 
 @dataclass(frozen=True)
@@ -102,8 +103,9 @@ def _resolve_on_time(case: Case, as_of: datetime) -> str:
     if case.resolve_due_at is None:
         # Not yet accepted: the running deadline is the acknowledgement's.
         return LATE if case.ack_due_at is not None and as_of > case.ack_due_at else PENDING
-    if case.resolved_at is not None:
+    if case.status in RESOLVED and case.resolved_at is not None:
         return ON_TIME if case.resolved_at <= case.resolve_due_at else LATE
+    # Open, including reopened after 不满意: judged on the running deadline.
     return LATE if as_of > case.resolve_due_at else PENDING
 
 
@@ -112,7 +114,8 @@ def build_row(index: int, case: Case, ack_at: datetime | None, repeat_numbers: d
     def day(value: datetime | None) -> date | None:
         return calendar.local_date(value) if value is not None else None
 
-    finished = case.resolved_at if case.resolved_at is not None else None
+    resolved_at = case.resolved_at if case.status in RESOLVED else None
+    finished = resolved_at
     if case.status == "declined" and ack_at is not None:
         finished = ack_at
     days_used = calendar.days_between(case.registered_at, finished or as_of)
@@ -135,7 +138,7 @@ def build_row(index: int, case: Case, ack_at: datetime | None, repeat_numbers: d
         acknowledged_on=day(ack_at),
         ack_on_time=_ack_on_time(case, ack_at, as_of),
         resolve_due_on=day(case.resolve_due_at),
-        resolved_on=day(case.resolved_at),
+        resolved_on=day(resolved_at),
         days_used=max(days_used, 0),
         on_time=_resolve_on_time(case, as_of),
         result=mask_pii(case.result or case.decline_reason or ""),

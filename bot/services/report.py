@@ -128,11 +128,13 @@ def render_markdown(stats: Statistics, *, office: str = "信访工作") -> str:
     else:
         lines.append("领导接访场次与接待人次：系统尚未记录。")
     for number, (title, headers, rows) in enumerate(tables(stats), start=2):
+        lines += ["", f"## {_chinese_number(number)}、{title}", ""]
         if not rows:
+            lines.append("本期无。")
             continue
         if title == "群体性苗头":
             rows = [[r[0], r[1], mask_pii(r[2]), r[3], r[4]] for r in rows]
-        lines += ["", f"## {_chinese_number(number)}、{title}", ""] + _md_table(headers, rows)
+        lines += _md_table(headers, rows)
     return "\n".join(lines) + "\n"
 
 

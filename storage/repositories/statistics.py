@@ -151,12 +151,16 @@ async def acknowledgement_rate(session: AsyncSession, start: datetime, end: date
 
 async def resolution_rate(session: AsyncSession, start: datetime, end: datetime, as_of: datetime) -> Rate:
     """Cases resolved in the period by their (possibly extended) deadline, over those resolved in the
-    period plus accepted cases whose deadline fell in the period and are still unresolved."""
-    resolved_here = and_(Case.resolved_at.is_not(None), _in_period(Case.resolved_at, start, end))
+    period plus accepted cases whose deadline fell in the period and are still unresolved.
+
+    A case reopened after a 不满意 rating is open again: it counts once it is resolved anew (the
+    workflow then stamps a new ``resolved_at`` against the review deadline), not for its first result.
+    """
+    resolved_here = and_(Case.status.in_(RESOLVED_STATUSES), Case.resolved_at.is_not(None),
+                         _in_period(Case.resolved_at, start, end))
     late_open = and_(
         Case.status.in_(("accepted", "in_progress")),
         Case.resolve_due_at >= start, Case.resolve_due_at < end, Case.resolve_due_at < as_of,
-        or_(Case.resolved_at.is_(None), Case.resolved_at >= end),
     )
     stmt = select(
         func.sum(case((and_(resolved_here, Case.resolved_at <= Case.resolve_due_at), 1), else_=0)),

@@ -1,8 +1,9 @@
 """A realistic month of cases driven through the case services, with what should come out of it.
 
 October and November 2026 (up to "now", Tue 2026-11-24 09:00 Shanghai): cases filed with
-``file_case`` and moved with ``record(..., transition=True)`` at the times a plan says, with the
-fields the staff workflow sets (owner, deadlines, result, rating). Alongside, the plan keeps its own
+``file_case`` and worked through the staff workflow (受理, 回复, 不予受理, 包案, 确认办结, 办结) and the
+citizen's rating (``bot.services.rating``, where 不满意 reopens the case) at the times a plan says,
+each step in its own transaction as the webhook would run it. Alongside, the plan keeps its own
 expectations computed here from the plan alone (deadline = end of the local day N days later), so
 the tests compare the ledger and the report against values that did not come from the code under test.
 """
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import FakeClock
 from bot.runtime import Runtime
+from bot.services import rating, workflow
 from bot.services.cases import Actor, file_case, record
 from nlp import Decision
 from storage.models import Case, Person
@@ -35,6 +37,8 @@ CATEGORIES = [
     ("征地拆迁", "城乡建设", "自然资源局", "申诉求决类", "拆迁款迟迟不到位"),
 ]
 DEPARTMENTS = sorted({c[2] for c in CATEGORIES})
+# Leaders take charge (包案) of cases in the departments they oversee.
+LEADER_OF = {"住建局": "张书记", "人社局": "李市长"}
 
 
 def end_of_day(start: datetime, days: int) -> datetime:
@@ -60,6 +64,7 @@ class Planned:
     rating: int | None = None
     rate_after: timedelta = timedelta(days=1)
     leader: str | None = None
+    reply: bool = False  # a first reply moves an accepted case to 办理中
     # Filled while running.
     number: str = ""
     case_id: int = 0
@@ -75,13 +80,8 @@ class Planned:
         return self.registered + self.ack_after
 
     @property
-    def resolve_due(self) -> datetime | None:
-        if self.ack_at is None or self.decline:
-            return None
-        return end_of_day(self.ack_at, self.commit_days or 60)
-
-    @property
     def resolved_at(self) -> datetime | None:
+        """When staff resolved it (the column keeps this even after a 不满意 reopen)."""
         if self.ack_at is None or self.decline or self.resolve_after is None:
             return None
         at = self.ack_at + self.resolve_after
@@ -95,23 +95,40 @@ class Planned:
         return at if at <= NOW else None
 
     @property
+    def reopened(self) -> bool:
+        return self.rated_at is not None and self.rating == 3
+
+    @property
+    def resolve_due(self) -> datetime | None:
+        if self.ack_at is None or self.decline:
+            return None
+        if self.reopened:
+            return end_of_day(self.rated_at, 30)  # type: ignore[arg-type]  # 复查 within 30 days
+        return end_of_day(self.ack_at, self.commit_days or 60)
+
+    @property
     def status(self) -> str:
         if self.ack_at is None:
             return "registered"
         if self.decline:
             return "declined"
+        if self.reopened:
+            return "in_progress"
         if self.rated_at is not None:
             return "closed"
         if self.resolved_at is not None:
             return "resolved"
-        return "in_progress"
+        return "in_progress" if self.reply else "accepted"
+
+    @property
+    def owner(self) -> str:
+        return f"{self.category[2]}干事" if self.ack_at is not None and not self.decline else ""
 
 
 @dataclass
 class Scenario:
     plan: list[Planned]
     leaders: dict[str, int] = field(default_factory=dict)
-    owner_name: str = "王干事"
 
     def in_range(self, first: date, last: date) -> list[Planned]:
         return [p for p in self.plan if first <= p.registered.astimezone(TZ).date() <= last]
@@ -145,8 +162,9 @@ def make_plan(seed: int = 7) -> list[Planned]:
                         p.rating = rnd.choice([1, 1, 1, 2, 2, 3])
             if rnd.random() < 0.12:
                 p.urgent = (rnd.choice(["集体上访", "堵路", "联名"]),)
-            if rnd.random() < 0.25:
-                p.leader = rnd.choice(["张书记", "李市长"])
+            p.reply = rnd.random() < 0.5
+            if cat[2] in LEADER_OF and rnd.random() < 0.7:
+                p.leader = LEADER_OF[cat[2]]
             plan.append(p)
     plan.sort(key=lambda p: p.registered)
     # Repeats: a later case of a citizen who already has one links to the earlier case.
@@ -161,18 +179,23 @@ def make_plan(seed: int = 7) -> list[Planned]:
 async def run_plan(rt: Runtime, clock: FakeClock, plan: list[Planned]) -> Scenario:
     scenario = Scenario(plan)
     by_key = {p.key: p for p in plan}
+    staff_ids: dict[str, int] = {}
     async with rt.sessions() as session:
         for name in DEPARTMENTS:
-            await department_named(session, name)
-        owner = Person(name=scenario.owner_name, role="staff", created_at=clock.now())
-        session.add(owner)
-        for name in ("张书记", "李市长"):
-            leader = Person(name=name, role="leader", title=name[1:], created_at=clock.now())
+            dept = await department_named(session, name)
+            assert dept is not None
+            staff = Person(name=f"{name}干事", role="staff", department_id=dept.id, openid=f"o-staff-{dept.id}",
+                           created_at=clock.now())
+            session.add(staff)
+            await session.flush()
+            staff_ids[name] = staff.id
+        for name in sorted(set(LEADER_OF.values())):
+            dept = await department_named(session, next(d for d, n in LEADER_OF.items() if n == name))
+            leader = Person(name=name, role="leader", title=name[1:], openid=f"o-leader-{name}",
+                            department_id=dept.id if dept else None, created_at=clock.now())
             session.add(leader)
             await session.flush()
             scenario.leaders[name] = leader.id
-        await session.flush()
-        owner_id = owner.id
         await session.commit()
 
     # Every step of every case, in time order: the clock only moves forward.
@@ -181,58 +204,64 @@ async def run_plan(rt: Runtime, clock: FakeClock, plan: list[Planned]) -> Scenar
         steps.append((p.registered, p.key, "file"))
         if p.ack_at is not None:
             steps.append((p.ack_at, p.key, "decline" if p.decline else "accept"))
+            if p.reply and not p.decline:
+                steps.append((p.ack_at + timedelta(hours=1), p.key, "reply"))
         if p.resolved_at is not None:
             steps.append((p.resolved_at, p.key, "resolve"))
         if p.rated_at is not None:
             steps.append((p.rated_at, p.key, "rate"))
     steps.sort(key=lambda s: (s[0], s[1]))
 
-    async with rt.sessions() as session:
-        for at, key, step in steps:
-            clock.set(at.astimezone(UTC))
-            p = by_key[key]
+    for at, key, step in steps:
+        clock.set(at.astimezone(UTC))
+        p = by_key[key]
+        # One transaction per step, as one inbound message would be.
+        async with rt.sessions() as session:
             if step == "file":
-                category, group, dept, kind, text = p.category
-                decision = Decision(category=category, group=group, department=dept, score=3.0,
-                                    keywords=((category, 2.0),), urgent=p.urgent, kind=kind, deadlines={})
-                case = await file_case(session, rt, content=f"{text}。联系人电话见登记。", decision=decision,
-                                       actor=Actor.citizen(p.openid), openid=p.openid, phone=p.phone)
-                p.number, p.case_id = case.number, case.id
-                if p.repeat_of is not None:
-                    case.repeat_of_id = by_key[p.repeat_of].case_id
-                    await record(session, rt, case, action="link_repeat", actor=Actor.system(),
-                                 data={"repeat_of": by_key[p.repeat_of].number}, public=False)
-                if p.leader is not None:
-                    case.leader_id = scenario.leaders[p.leader]
-                    await record(session, rt, case, action="take_charge", actor=Actor.system(), public=False)
-                continue
-            case = await session.get(Case, p.case_id)
-            assert case is not None
-            staff = Actor("staff", owner_id, None)
-            if step == "accept":
-                await record(session, rt, case, action="accept", actor=staff, transition=True)
-                case.accepted_at = rt.now()
-                case.owner_id = owner_id
-                case.committed_days = p.commit_days
-                case.resolve_due_at = end_of_day(rt.now(), p.commit_days or 60)
-                await record(session, rt, case, action="start", actor=staff, transition=True)
-            elif step == "decline":
-                case.decline_reason = "属于诉讼程序，请向法院起诉"
-                case.owner_id = owner_id
-                await record(session, rt, case, action="decline", actor=staff, transition=True,
-                             text=case.decline_reason)
-            elif step == "resolve":
-                case.resolved_at = rt.now()
-                case.result = "已协调解决，回访电话 13900001111"
-                await record(session, rt, case, action="resolve", actor=staff, transition=True, text=case.result)
-            elif step == "rate":
-                case.satisfaction = p.rating
-                case.rated_at = rt.now()
-                await record(session, rt, case, action="rate", actor=Actor.citizen(p.openid),
-                             data={"satisfaction": p.rating})
-                await record(session, rt, case, action="close", actor=Actor.system(), transition=True)
-                case.closed_at = rt.now()
-            await session.flush()
-        await session.commit()
+                await _file(session, rt, p, by_key, scenario)
+            else:
+                case = await session.get(Case, p.case_id)
+                assert case is not None
+                staff = await session.get(Person, staff_ids[p.category[2]])
+                assert staff is not None
+                outcome = await _work(session, rt, case, staff, p, step, scenario)
+                assert outcome, (step, p.number, outcome)
+            await session.commit()
     clock.set(NOW.astimezone(UTC))
     return scenario
+
+
+async def _file(session, rt: Runtime, p: Planned, by_key: dict[int, Planned], scenario: Scenario) -> None:  # type: ignore[no-untyped-def]
+    category, group, dept, kind, text = p.category
+    decision = Decision(category=category, group=group, department=dept, score=3.0,
+                        keywords=((category, 2.0),), urgent=p.urgent, kind=kind, deadlines={})
+    case = await file_case(session, rt, content=f"{text}。联系人电话见登记。", decision=decision,
+                           actor=Actor.citizen(p.openid), openid=p.openid, phone=p.phone)
+    p.number, p.case_id = case.number, case.id
+    if p.repeat_of is not None:
+        # What the citizen report flow does on a similar earlier case: link and flag, not merge.
+        case.repeat_of_id = by_key[p.repeat_of].case_id
+        await record(session, rt, case, action="link_repeat", actor=Actor.system(),
+                     data={"repeat_of": by_key[p.repeat_of].number}, public=False)
+    if p.leader is not None:
+        leader = await session.get(Person, scenario.leaders[p.leader])
+        outcome = await workflow.take_charge(session, rt, case, leader)
+        assert outcome.ok, outcome
+
+
+async def _work(session, rt: Runtime, case: Case, staff: Person, p: Planned, step: str,  # type: ignore[no-untyped-def]
+                scenario: Scenario) -> bool:
+    if step == "accept":
+        return (await workflow.accept(session, rt, case, staff, p.commit_days)).ok
+    if step == "decline":
+        return (await workflow.decline(session, rt, case, staff, "属于诉讼程序，请向法院起诉")).ok
+    if step == "reply":
+        return (await workflow.reply(session, rt, case, staff, "已联系现场核实，正在协调。")).ok
+    if step == "resolve":
+        if case.leader_id is not None:
+            leader = await session.get(Person, case.leader_id)
+            assert (await workflow.confirm_resolve(session, rt, case, leader)).ok
+        return (await workflow.resolve(session, rt, case, staff, "已协调解决，回访电话 13900001111")).ok
+    if step == "rate":
+        return (await rating.rate(session, rt, case, p.rating or 1, None, p.openid)).ok
+    raise AssertionError(step)

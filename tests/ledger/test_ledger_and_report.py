@@ -59,15 +59,20 @@ def _expected_ack_on_time(p: Planned) -> str:
 def _expected_on_time(p: Planned) -> str:
     if p.status == "declined":
         return "—"
-    if p.resolve_due is None:
+    if p.status == "registered":
         return "超期" if NOW > p.ack_due else "未到期"
-    if p.resolved_at is not None:
-        return "按期" if p.resolved_at <= p.resolve_due else "超期"
-    return "超期" if NOW > p.resolve_due else "未到期"
+    if p.status in ("resolved", "closed"):
+        return "按期" if p.resolved_at <= p.resolve_due else "超期"  # type: ignore[operator]
+    return "超期" if NOW > p.resolve_due else "未到期"  # type: ignore[operator]
+
+
+def _resolved(p: Planned) -> datetime | None:
+    """Resolved and still so (a 不满意 rating reopened the others)."""
+    return p.resolved_at if p.status in ("resolved", "closed") else None
 
 
 def _expected_days(p: Planned) -> int:
-    end = p.resolved_at or (p.ack_at if p.decline else None) or NOW
+    end = _resolved(p) or (p.ack_at if p.decline else None) or NOW
     return (_local(end) - _local(p.registered)).days  # type: ignore[operator]
 
 
@@ -92,12 +97,12 @@ async def test_ledger_rows_match_the_plan(world) -> None:  # type: ignore[no-unt
         assert row.acknowledged_on == _local(p.ack_at)
         assert row.ack_on_time == _expected_ack_on_time(p), p.number
         assert row.resolve_due_on == _local(p.resolve_due)
-        assert row.resolved_on == _local(p.resolved_at)
+        assert row.resolved_on == _local(_resolved(p))
         assert row.on_time == _expected_on_time(p), p.number
         assert row.days_used == _expected_days(p), p.number
         assert row.satisfaction == {None: "", 1: "满意", 2: "基本满意", 3: "不满意"}[p.rating if p.rated_at else None]
         assert row.leader == (p.leader or "")
-        assert row.owner == (scenario.owner_name if p.ack_at else "")
+        assert row.owner == p.owner
         assert row.repeat == ("是" if p.repeat_of else "否")
         assert row.repeat_of == (numbers[p.repeat_of] if p.repeat_of else "")
         assert by_key[p.key].urgent == tuple(filter(None, row.urgent_flags.split("、")))
@@ -165,9 +170,9 @@ async def test_report_figures_match_the_plan(world) -> None:  # type: ignore[no-
     assert (stats.acknowledgement.on_time, stats.acknowledgement.due) == (len(ack_on_time), len(ack_due))
     assert stats.acknowledgement.due > stats.acknowledgement.on_time > 0
 
-    resolved_here = [p for p in plan if p.resolved_at is not None and start <= p.resolved_at < end]
-    late_open = [p for p in plan if p.status == "in_progress" and p.resolve_due is not None
-                 and start <= p.resolve_due < min(end, NOW)]
+    resolved_here = [p for p in plan if _resolved(p) is not None and start <= p.resolved_at < end]  # type: ignore[operator]
+    late_open = [p for p in plan if p.status in ("accepted", "in_progress")
+                 and start <= p.resolve_due < min(end, NOW)]  # type: ignore[operator]
     res_on_time = [p for p in resolved_here if p.resolved_at <= p.resolve_due]  # type: ignore[operator]
     assert stats.resolution.on_time == len(res_on_time)
     assert stats.resolution.due == len(resolved_here) + len(late_open)
@@ -187,7 +192,7 @@ async def test_report_figures_match_the_plan(world) -> None:  # type: ignore[no-
         name: sum(1 for p in nov if p.leader == name and p.status in ("resolved", "closed")) for name in leaders}
 
     overdue = [p for p in nov if (p.status == "registered" and NOW > p.ack_due)
-               or (p.status == "in_progress" and NOW > p.resolve_due)]  # type: ignore[operator]
+               or (p.status in ("accepted", "in_progress") and NOW > p.resolve_due)]  # type: ignore[operator]
     assert stats.overdue_open == len(overdue)
     assert stats.trend == [("2026-06", 0), ("2026-07", 0), ("2026-08", 0), ("2026-09", 0),
                            ("2026-10", len(oct_)), ("2026-11", len(nov))]
