@@ -416,6 +416,19 @@ class Run:
         }
 
 
+def proc_cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds of the given local processes (the servers under test)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
 def _pct(sorted_values: list[float], p: float) -> float:
     if not sorted_values:
         return 0.0
@@ -460,6 +473,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--prefix", default="", help="openid prefix, unique per run (default: random)")
     ap.add_argument("--seed", type=int, default=20261124)
     ap.add_argument("--label", default="")
+    ap.add_argument("--server-pid", type=int, action="append", default=[],
+                    help="report this server process's CPU share during the timed window")
     ap.add_argument("--allow-silence", action="store_true",
                     help="accept 'success' for text messages (the floor never replies)")
     args = ap.parse_args(argv)
@@ -487,6 +502,7 @@ def main(argv: list[str] | None = None) -> None:
                                                           time.perf_counter() + args.warmup)
         run = Run(reqs, checker, targets)
         cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+        srv0 = proc_cpu_seconds(args.server_pid)
         t0 = time.perf_counter()
         deadline = t0 + args.duration
         if args.rate > 0:
@@ -495,9 +511,12 @@ def main(argv: list[str] | None = None) -> None:
             await run.closed_loop(args.concurrency, deadline)
         elapsed = time.perf_counter() - t0
         cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+        srv1 = proc_cpu_seconds(args.server_pid)
         out = run.report(elapsed)
         cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
         out["client_cpu"] = round(cpu / elapsed, 3) if elapsed else 0.0
+        if args.server_pid:
+            out["server_cpu"] = round((srv1 - srv0) / elapsed, 3) if elapsed else 0.0
         return out
 
     result = asyncio.run(go())

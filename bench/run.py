@@ -111,7 +111,8 @@ def start_floor(tmp: Path) -> Server:
 
 
 def service_env(db_url: str, tmp: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("XINFANG_")}
+    # Only the rules file may come from outside (to benchmark a deployment's own rules).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XINFANG_") or k == "XINFANG_RULES_FILE"}
     env.update({
         "XINFANG_WECHAT_TOKEN": TOKEN,
         "XINFANG_WECHAT_APPID": APPID,
@@ -126,13 +127,17 @@ def service_env(db_url: str, tmp: Path) -> dict[str, str]:
     return env
 
 
-def start_service(name: str, db_url: str, tmp: Path) -> Server:
+def start_service(name: str, db_url: str, tmp: Path, variants: str = "") -> Server:
     port = free_port()
     log = tmp / f"{name}.log"
+    env = service_env(db_url, tmp)
+    # Proposed changes to others' files are measured through bench/variants.py, never by editing them.
+    entry = [str(BENCH / "variants.py")] if variants else ["-m", "bot.cli"]
+    env["BENCH_VARIANTS"] = variants
     started = time.perf_counter()
     proc = subprocess.Popen(
-        [PY, "-m", "bot.cli", "serve", "--only", "webhook", "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log.open("wb"), stderr=subprocess.STDOUT, cwd=REPO, env=service_env(db_url, tmp))
+        [PY, *entry, "serve", "--only", "webhook", "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log.open("wb"), stderr=subprocess.STDOUT, cwd=REPO, env=env)
     server = Server(name, port, proc, log=log)
     try:
         server.ready_s = wait_ready(proc, port, started)
@@ -182,13 +187,14 @@ asyncio.run(main())
     return result.returncode == 0
 
 
-def loadgen(urls: list[str], *, label: str, scenario: str = "start", mode: str = "plain", duration: float,
-            rate: float = 0.0, requests: int = 0, floor: bool = False, warmup: float = 0.5) -> dict[str, Any]:
+def loadgen(servers: list[Server], *, label: str, scenario: str = "start", mode: str = "plain", duration: float,
+            rate: float = 0.0, requests: int = 0, floor: bool = False, warmup: float = 0.5,
+            ) -> dict[str, Any]:
     cmd = [PY, str(BENCH / "loadgen.py"), "--token", TOKEN, "--appid", APPID, "--aes-key", AES_KEY,
            "--scenario", scenario, "--mode", mode, "--duration", str(duration), "--warmup", str(warmup),
            "--concurrency", str(CONCURRENCY), "--label", label]
-    for url in urls:
-        cmd += ["--url", url]
+    for server in servers:
+        cmd += ["--url", server.url, "--server-pid", str(server.proc.pid)]
     if rate:
         cmd += ["--rate", str(rate)]
     if requests:
@@ -201,7 +207,8 @@ def loadgen(urls: list[str], *, label: str, scenario: str = "start", mode: str =
     out = json.loads(result.stdout.strip().splitlines()[-1])
     lat = out["latency_ms"]
     print(f"  {label:<28} {out['throughput_rps']:>8.1f} req/s  p50 {lat['p50']:>7.2f}  p99 {lat['p99']:>7.2f} ms"
-          f"  err {out['errors']}  invalid {out['invalid']}  client_cpu {out['client_cpu']}", file=sys.stderr)
+          f"  err {out['errors']}  invalid {out['invalid']}  cpu client {out['client_cpu']}"
+          f" server {out.get('server_cpu', '-')}", file=sys.stderr)
     for sample in out["invalid_samples"][:2] + out["error_samples"][:2]:
         print(f"      ! {sample}", file=sys.stderr)
     return out
@@ -218,7 +225,7 @@ try:
 except ImportError:
     from nlp.categorise import Categoriser
     from nlp.rules import load_rules
-cat = Categoriser(load_rules())
+cat = Categoriser(load_rules(os.environ.get("XINFANG_RULES_FILE")))
 cat.categorise("小区楼下的烧烤摊每天营业到凌晨两点")  # loads jieba and the automaton
 load_s = time.perf_counter() - t0
 texts = [l.strip() for l in open({str(BENCH / 'texts.txt')!r}, encoding='utf-8') if l.strip() and not l.startswith('#')]
@@ -239,12 +246,12 @@ print(json.dumps({{"messages": n, "seconds": round(el, 3), "per_second": round(n
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def alternate(pairs: list[tuple[str, list[str], dict[str, Any]]], rounds: int) -> dict[str, list[dict[str, Any]]]:
+def alternate(pairs: list[tuple[str, list[Server], dict[str, Any]]], rounds: int) -> dict[str, list[dict[str, Any]]]:
     """Run each (label, urls, kwargs) once per round, interleaved, so background load hits all alike."""
     out: dict[str, list[dict[str, Any]]] = {label: [] for label, _, _ in pairs}
     for r in range(rounds):
-        for label, urls, kwargs in pairs:
-            out[label].append(loadgen(urls, label=f"{label} #{r + 1}", **kwargs))
+        for label, servers, kwargs in pairs:
+            out[label].append(loadgen(servers, label=f"{label} #{r + 1}", **kwargs))
     return out
 
 
@@ -264,6 +271,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description="webhook benchmark: floor vs service, SQLite and PostgreSQL")
     ap.add_argument("--quick", action="store_true", help="shorter runs (~1 minute)")
     ap.add_argument("--no-postgres", action="store_true")
+    ap.add_argument("--variant", default="", help="measure proposed changes: patches from bench/variants.py")
     args = ap.parse_args()
     d = 2.0 if args.quick else 5.0  # seconds per timed run
     rounds = 1 if args.quick else 3
@@ -281,28 +289,28 @@ def main() -> None:
         prepare_database(sqlite_url)
         floor = start_floor(tmp)
         servers.append(floor)
-        svc = start_service("sqlite-1", sqlite_url, tmp)
+        svc = start_service("sqlite-1", sqlite_url, tmp, args.variant)
         servers.append(svc)
         summary["ready_s"] = round(svc.ready_s, 3)
         # Service runs consume what they are given; sized so they never run dry within d seconds.
         svc_req = int(2_500 * d)
         ab = alternate([
-            ("floor start plain", [floor.url], {"duration": d, "floor": True}),
-            ("service start plain", [svc.url], {"duration": d, "requests": svc_req}),
-            ("floor start aes", [floor.url], {"duration": d, "floor": True, "mode": "aes",
+            ("floor start plain", [floor], {"duration": d, "floor": True}),
+            ("service start plain", [svc], {"duration": d, "requests": svc_req}),
+            ("floor start aes", [floor], {"duration": d, "floor": True, "mode": "aes",
                                               "requests": int(6_000 * d)}),
-            ("service start aes", [svc.url], {"duration": d, "mode": "aes", "requests": svc_req}),
+            ("service start aes", [svc], {"duration": d, "mode": "aes", "requests": svc_req}),
         ], rounds)
         runs.update(ab)
-        runs["floor mix plain"] = [loadgen([floor.url], label="floor mix plain", scenario="mix", duration=d,
+        runs["floor mix plain"] = [loadgen([floor], label="floor mix plain", scenario="mix", duration=d,
                                            floor=True)]
-        runs["service mix plain"] = [loadgen([svc.url], label="service mix plain", scenario="mix", duration=d,
+        runs["service mix plain"] = [loadgen([svc], label="service mix plain", scenario="mix", duration=d,
                                              requests=svc_req)]
-        runs["service mix aes"] = [loadgen([svc.url], label="service mix aes", scenario="mix", mode="aes",
+        runs["service mix aes"] = [loadgen([svc], label="service mix aes", scenario="mix", mode="aes",
                                            duration=d, requests=svc_req)]
         max_rps = median_rps(ab["service start plain"])
         rate = round(max_rps * 0.5, 1)
-        runs["service open-loop 50%"] = [loadgen([svc.url], label=f"service open {rate}/s", duration=d * 1.6,
+        runs["service open-loop 50%"] = [loadgen([svc], label=f"service open {rate}/s", duration=d * 1.6,
                                                  rate=rate)]
         summary["sqlite"] = {
             "floor_plain_rps": median_rps(ab["floor start plain"]),
@@ -327,12 +335,12 @@ def main() -> None:
         if not args.no_postgres and create_pg_database():
             print("PostgreSQL, 1 worker vs 2 workers", file=sys.stderr)
             prepare_database(PG_URL)
-            pg = [start_service(f"pg-{i}", PG_URL, tmp) for i in (1, 2)]
+            pg = [start_service(f"pg-{i}", PG_URL, tmp, args.variant) for i in (1, 2)]
             servers.extend(pg)
             summary["ready_s_pg"] = round(max(p.ready_s for p in pg), 3)
             pgruns = alternate([
-                ("pg 1 worker start plain", [pg[0].url], {"duration": d, "requests": svc_req}),
-                ("pg 2 workers start plain", [p.url for p in pg], {"duration": d, "requests": 2 * svc_req}),
+                ("pg 1 worker start plain", [pg[0]], {"duration": d, "requests": svc_req}),
+                ("pg 2 workers start plain", pg, {"duration": d, "requests": 2 * svc_req}),
             ], max(1, rounds - 1))
             runs.update(pgruns)
             one, two = median_rps(pgruns["pg 1 worker start plain"]), median_rps(pgruns["pg 2 workers start plain"])
@@ -357,7 +365,7 @@ def main() -> None:
         "timestamp": stamp, "commit": git_commit(), "quick": args.quick, "seconds": round(time.perf_counter() - t_start, 1),
         "machine": {"cpus": os.cpu_count(), "loadavg_before": load_before, "loadavg_after": os.getloadavg(),
                     "python": sys.version.split()[0]},
-        "concurrency": CONCURRENCY, "summary": summary, "targets": TARGETS, "runs": runs,
+        "concurrency": CONCURRENCY, "variant": args.variant, "summary": summary, "targets": TARGETS, "runs": runs,
     }
     out = BENCH / "results" / f"{stamp}.json"
     out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -405,7 +413,9 @@ def table(result: dict[str, Any]) -> str:
     m = result["machine"]
     lines = [f"`python bench/run.py{' --quick' if result['quick'] else ''}`，{m['cpus']} 核，"
              f"Python {m['python']}，提交 {result['commit']}，{result['timestamp']}，"
-             f"并发 {result['concurrency']} 连接，负载均值 {m['loadavg_before'][0]:.1f} → {m['loadavg_after'][0]:.1f}",
+             f"并发 {result['concurrency']} 连接，"
+             f"{'变体 ' + result['variant'] + '，' if result.get('variant') else ''}"
+             f"负载均值 {m['loadavg_before'][0]:.1f} → {m['loadavg_after'][0]:.1f}",
              "", "| 指标 | 结果 | 目标 | 达标 |", "|---|---|---|---|"]
     lines += [f"| {a} | {b} | {c_} | {d} |" for a, b, c_, d in rows]
     return "\n".join(lines)
