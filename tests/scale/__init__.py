@@ -1,0 +1,1 @@
+"""Multi-process tests on PostgreSQL: real ``xinfang serve`` processes, one database, the fake platform."""
