@@ -48,9 +48,10 @@ def demo(host: str, port: int, no_browser: bool, data_dir: Path | None) -> None:
     try:
         asyncio.run(serve_until_stopped(ready, host=host, port=port, data_dir=data_dir))
     except KeyboardInterrupt:
-        click.echo("演示已停止。")
+        pass
     except OSError as exc:
         raise click.ClickException(f"无法在 {host}:{port} 启动演示页面：{exc}（换一个端口：--port）") from exc
+    click.echo("演示已停止，临时数据已删除。" if data_dir is None else f"演示已停止，数据保留在 {data_dir}。")
 
 
 @click.command()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
+import signal
 import tempfile
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -56,6 +57,10 @@ async def running_demo(
 
 
 async def serve_until_stopped(on_ready: Callable[[RunningDemo], None], **kwargs: object) -> None:
+    """Serve until Ctrl+C or SIGTERM; either way the temporary data is removed."""
+    stopped = asyncio.Event()
+    with contextlib.suppress(NotImplementedError, RuntimeError):  # no signal handlers on Windows
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopped.set)
     async with running_demo(**kwargs) as running:  # type: ignore[arg-type]
         on_ready(running)
-        await asyncio.Event().wait()
+        await stopped.wait()
