@@ -5,6 +5,7 @@ One is built per process by the app factory (or by a test); nothing reaches for 
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,8 @@ class Runtime:
     api: Any = None
     # Set by tests: count of handler exceptions (they are bugs, and tests assert there were none).
     handler_errors: list[BaseException] = field(default_factory=list)
+    # Work started after a commit (media downloads) that shutdown and tests wait for.
+    background: set[asyncio.Task[None]] = field(default_factory=set)
 
     @property
     def tz(self) -> ZoneInfo:

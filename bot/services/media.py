@@ -65,8 +65,7 @@ async def wait_for_downloads(rt: Runtime) -> None:
 
 def _pending(rt: Runtime) -> set[asyncio.Task[None]]:
     # Kept on the runtime (one per process) rather than in a module global.
-    pending = rt.__dict__.setdefault("_media_downloads", set())
-    return pending  # type: ignore[no-any-return]
+    return rt.background
 
 
 async def _download_ids(rt: Runtime, ids: list[int]) -> None:

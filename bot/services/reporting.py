@@ -28,7 +28,8 @@ from bot.services import conversation, media, risk
 from bot.services.cases import Actor, file_case
 from nlp import Decision, find_phones
 from storage.models import Attachment, Conversation, Follower
-from storage.repositories.cases import draft_attachments, ensure_department
+from storage.repositories.cases import draft_attachments
+from storage.repositories.departments import department_named
 
 IDLE = conversation.IDLE
 CONTENT = "report_content"  # a photo / location came first: waiting for the description
@@ -196,7 +197,7 @@ async def _ask_confirm(ctx: Context, draft: dict[str, Any]) -> Reply:
 async def confirm(ctx: Context, draft: dict[str, Any]) -> Reply:
     rt, session = ctx.rt, ctx.session
     attachments = await draft_attachments(session, ctx.openid, draft.get("attachments", []))
-    await ensure_department(session, draft["decision"]["department"])
+    await department_named(session, draft["decision"]["department"])
     case = await file_case(
         session, rt, content=draft["content"], decision=_decision(draft["decision"]),
         actor=Actor.citizen(ctx.openid), openid=ctx.openid, source="wechat",

@@ -10,10 +10,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Attachment, Case, CaseEvent, Department, Person
+from storage.models import Attachment, Case, CaseEvent, Person
 from storage.models.cases import OPEN_STATUSES
 
 
@@ -120,16 +119,3 @@ async def active_people(
     if department_id is not None:
         stmt = stmt.where(Person.department_id == department_id)
     return list((await session.scalars(stmt.order_by(Person.id))).unique())
-
-
-async def ensure_department(session: AsyncSession, name: str) -> None:
-    """Create the routing department if missing, safely under concurrency.
-
-    ``departments.department_named`` is a plain get-or-create: two citizens filing the first cases
-    for a new department at once would both insert it and one would fail on the unique name. The
-    conflict-ignoring insert waits for the other transaction instead.
-    """
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    await session.execute(insert(Department).values(name=name, is_triage=False, is_supervision=False)
-                          .on_conflict_do_nothing(index_elements=[Department.name]))
