@@ -73,6 +73,9 @@ async def test_filed_case_reaches_staff_whose_reply_reaches_the_citizen(demo_cli
     arrived = [e for e in citizen if e["side"] == "bot" and steps.STAFF_REPLY in e["text"]]
     assert arrived and arrived[0]["via"] in ("custom", "template")
     assert number in arrived[0]["text"]
+    status, calls = await demo_client.get("/api/outbox")
+    assert status == 200
+    assert any(c["openid"] == demo_client.demo.cast["citizen"].openid and c["errcode"] == 0 for c in calls)
 
 
 async def test_photo_and_location_are_sent_as_wechat_messages(demo_client: DemoClient) -> None:
@@ -86,13 +89,22 @@ async def test_photo_and_location_are_sent_as_wechat_messages(demo_client: DemoC
     assert pushed and pushed[-1].errcode == 0  # the service fetched the photo from the platform
 
 
-async def test_jump_to_18_00_sends_tomorrows_reception_list_to_the_leader(demo_client: DemoClient) -> None:
+async def test_booked_visit_is_on_the_leaders_list_at_18_00_the_day_before(demo_client: DemoClient) -> None:
+    number = await file_case(demo_client)
+    assert "县委书记" in (await demo_client.say("citizen", "接访安排"))[-1]["text"]
+    await demo_client.say("citizen", "预约 1")
+    await demo_client.say("citizen", number)
+    booked = await demo_client.say("citizen", "2")
+    assert "预约成功" in booked[-1]["text"]
+
     status, result = await demo_client.post("/api/time", {"to": "18:00"})
     assert status == 200, result
     assert result["clock"]["label"] == "2026年11月23日 周一 18:00"
     leader = [e for e in result["entries"] if e["phone"] == "leader" and e["side"] == "bot"]
-    assert len(leader) == 1 and "明日接访" in leader[0]["text"]
+    assert len(leader) == 1 and "明日接访" in leader[0]["text"] and number in leader[0]["text"]
     assert leader[0]["at"] == "11-23 18:00"
+    citizen = [e["text"] for e in result["entries"] if e["phone"] == "citizen" and e["side"] == "bot"]
+    assert any("接访提醒" in t for t in citizen)
 
 
 async def test_overdue_alert_appears_after_jumping_past_the_acknowledgement_deadline(
