@@ -10,8 +10,6 @@ import click
 
 from bot.cli.common import run_with_runtime
 from bot.runtime import Runtime
-from bot.services import ledger
-from bot.services.statistics import range_period
 
 
 def _day(ctx: click.Context, param: click.Parameter, value: str) -> date:
@@ -32,6 +30,9 @@ def export(first: date, last: date, fmt: str, out: str | None) -> None:
     if last < first:
         raise click.BadParameter("截止日期早于起始日期", param_hint="--to")
     target = out or f"ledger-{first.isoformat()}_{last.isoformat()}.{fmt}"
+    # Imported here so `xinfang --help` stays quick and does not load the rules or openpyxl.
+    from bot.services import ledger
+    from bot.services.statistics import range_period
 
     async def body(rt: Runtime) -> int:
         period = range_period(first, last, rt.tz)

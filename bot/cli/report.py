@@ -10,8 +10,6 @@ import click
 
 from bot.cli.common import run_with_runtime
 from bot.runtime import Runtime
-from bot.services import report as report_service
-from bot.services.statistics import Period, collect, month_period, range_period
 
 
 @click.command()
@@ -40,6 +38,10 @@ def report(month: str | None, first: str | None, last: str | None, fmt: str, out
         if d2 < d1:
             raise click.BadParameter("截止日期早于起始日期", param_hint="--to")
         slug = f"{d1.isoformat()}_{d2.isoformat()}"
+
+    # Imported here so `xinfang --help` stays quick and does not load the rules or openpyxl.
+    from bot.services import report as report_service
+    from bot.services.statistics import Period, collect, month_period, range_period
 
     def period_for(rt: Runtime) -> Period:
         if month:
