@@ -162,10 +162,15 @@ async def stdin_lines(prompt: str) -> str | None:
             line: str | None = input(prompt)
         except EOFError:
             line = None
-        loop.call_soon_threadsafe(lambda: future.done() or future.set_result(line))
+        loop.call_soon_threadsafe(_resolve, future, line)
 
     threading.Thread(target=read, daemon=True).start()
     return await future
+
+
+def _resolve(future: asyncio.Future[str | None], line: str | None) -> None:
+    if not future.done():
+        future.set_result(line)
 
 
 async def run_console(phone: str, url: str, *, echo: Echo = print, read_line: ReadLine = stdin_lines,
