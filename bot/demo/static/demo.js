@@ -71,7 +71,7 @@ function buildPhones(info) {
 
 function emptyText(key) {
   if (key === "citizen") return "以群众身份给公众号发消息：直接说出您遇到的问题，或点下方“帮助”。";
-  if (key === "staff") return "工作人员已绑定。群众反映的事项分到本单位后，这里会收到通知。";
+  if (key === "staff") return "工作人员已绑定。群众反映的事项分到本单位后，发“待办”即可查看、受理和回复。";
   return "县委书记已绑定，每周二上午在县信访局接访。发“接访名单”查看预约情况。";
 }
 
