@@ -6,6 +6,7 @@ one HTTP client session, the WeChat API client, the outbox sender and the schedu
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -88,6 +89,9 @@ def create_app(
 
             rt.api = WeChatAPI(settings, rt.sessions, http, rt.clock)
             yield
+            # Media downloads started after a commit need the HTTP session: let them finish.
+            while rt.background:
+                await asyncio.gather(*list(rt.background), return_exceptions=True)
 
     app.cleanup_ctx.append(runtime_ctx)
     app.cleanup_ctx.append(http_ctx)
