@@ -10,9 +10,9 @@ from bot.dispatch import Dispatcher
 
 
 def build_dispatcher() -> Dispatcher:
-    from handlers import binding, citizen, events, leader, reception, reports, staff
+    from handlers import binding, campaign, citizen, events, leader, reception, reports, staff
 
     dispatcher = Dispatcher()
-    for module in (events, binding, staff, leader, reports, reception, citizen):
+    for module in (events, binding, staff, leader, reports, campaign, reception, citizen):
         dispatcher.include(module.router)
     return dispatcher

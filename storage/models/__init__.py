@@ -1,6 +1,15 @@
 """All ORM models; importing this package registers every table on ``Base.metadata``."""
 
 from storage.base import Base
+from storage.models.campaign import (
+    Campaign,
+    CampaignDepartment,
+    CampaignPhase,
+    CampaignProblem,
+    CampaignReview,
+    CampaignSuggestion,
+    CampaignVisit,
+)
 from storage.models.cases import Attachment, Case, CaseEvent, CaseSequence
 from storage.models.conversations import Conversation
 from storage.models.inbound import InboundMessage
@@ -14,6 +23,13 @@ __all__ = [
     "Attachment",
     "Base",
     "BindAttempt",
+    "Campaign",
+    "CampaignDepartment",
+    "CampaignPhase",
+    "CampaignProblem",
+    "CampaignReview",
+    "CampaignSuggestion",
+    "CampaignVisit",
     "Case",
     "CaseEvent",
     "CaseSequence",
