@@ -18,7 +18,7 @@ from datetime import timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.jobs import alerts, reception
+from bot.jobs import alerts, campaign_jobs, reception
 from bot.runtime import Runtime
 from bot.services import reception as reception_service
 
@@ -58,6 +58,9 @@ JOBS: tuple[Job, ...] = (
     Job("auto_close", alerts.auto_close, timedelta(minutes=10)),
     Job("follow_up_reviews", alerts.follow_up_reviews, timedelta(minutes=10)),
     Job("draft_reminders", draft_reminders, timedelta(minutes=1)),
+    Job("campaign_phase_reminders", campaign_jobs.phase_reminders, timedelta(minutes=10)),
+    Job("campaign_weekly_digest", campaign_jobs.weekly_digest, timedelta(minutes=10)),
+    Job("campaign_review_lists", campaign_jobs.review_lists, timedelta(minutes=10)),
 )
 
 
