@@ -23,7 +23,8 @@ serve: setup
 # The suite runs twice: on SQLite, then on PostgreSQL ($(PG_URL)).
 # REQUIRE_POSTGRES=1 (set by CI) makes an unreachable PostgreSQL a failure instead of a skip.
 test: setup
-	$(BIN)/ruff check bot handlers storage nlp tests
+	$(BIN)/ruff check bot handlers storage nlp tests bench
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 	@if $(BIN)/python -m tests.pg_check "$(PG_URL)"; then \
 		XINFANG_TEST_DATABASE_URL="$(PG_URL)" $(BIN)/python -m pytest -q -p no:cacheprovider; \
