@@ -1,0 +1,225 @@
+"""Learning keyword weights from labelled messages, for a person to review.
+
+The model is a multinomial logistic regression whose features are exactly
+what the Categoriser will see at run time: the presence of a keyword anywhere
+in the normalised message (Aho-Corasick substring match), each message scaled
+by 1/sqrt(number of keywords present). Candidate keywords are character 2-3
+grams of Chinese text and jieba words; after a first fit only the strongest
+`top_k` keywords per class are kept and the model is refitted on those alone,
+with weights held non-negative so every keyword reads as "evidence for" its
+classes. The result is a YAML fragment (`nlp.merge` folds it into a rules
+file) holding keywords and weights only -- never message text.
+
+numpy is needed here (and only here); categorising does not use it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import ahocorasick
+
+from nlp.normalize import match_form
+
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+
+
+@dataclass
+class LearnedModel:
+    classes: list[str]
+    bias: dict[str, float]
+    keywords: dict[str, dict[str, float]]  # class -> keyword -> weight (> 0)
+
+
+def candidate_keywords(text: str, word_fn: Callable[[str], Iterable[str]] | None = None) -> set[str]:
+    """Character 2-3 grams of the Chinese runs of a message, plus jieba words of 2-6 characters."""
+    out: set[str] = set()
+    t = match_form(text)
+    for run in _CJK_RUN.findall(t):
+        for n in (2, 3):
+            out.update(run[i : i + n] for i in range(len(run) - n + 1))
+    if word_fn is not None:
+        out.update(w for w in word_fn(t) if 2 <= len(w) <= 6 and _CJK_RUN.fullmatch(w))
+    return out
+
+
+def build_vocab(texts: Sequence[str], min_df: int = 2, max_features: int = 40000, words: bool = True) -> list[str]:
+    """Candidate keywords seen in at least `min_df` messages, most frequent first."""
+    word_fn = None
+    if words:
+        from nlp import segment
+
+        word_fn = segment.words
+    df: Counter[str] = Counter()
+    for t in texts:
+        df.update(candidate_keywords(t, word_fn))
+    kept = [(k, n) for k, n in df.items() if n >= min_df]
+    kept.sort(key=lambda kv: (-kv[1], kv[0]))
+    return [k for k, _ in kept[:max_features]]
+
+
+def featurize(texts: Sequence[str], vocab: Sequence[str]) -> list[list[int]]:
+    """For each message, the sorted ids of vocabulary keywords it contains (substring match)."""
+    auto = ahocorasick.Automaton()
+    for i, k in enumerate(vocab):
+        auto.add_word(k, i)
+    auto.make_automaton()
+    return [sorted({v for _, v in auto.iter(match_form(t))}) for t in texts]
+
+
+def _design(rows: Sequence[Sequence[int]], n_features: int):
+    import numpy as np
+
+    X = np.zeros((len(rows), n_features), dtype=np.float32)
+    for r, ids in enumerate(rows):
+        if ids:
+            X[r, list(ids)] = 1.0 / math.sqrt(len(ids))
+    return X
+
+
+def fit_softmax(
+    rows: Sequence[Sequence[int]],
+    y: Sequence[int],
+    n_features: int,
+    n_classes: int,
+    l2: float = 1e-4,
+    epochs: int = 300,
+    lr: float = 0.05,
+    nonneg: bool = False,
+    progress: Callable[[int], None] | None = None,
+):
+    """Full-batch Adam on mean cross-entropy + l2/2 |W|^2. Returns (W [features x classes], b)."""
+    import numpy as np
+
+    X = _design(rows, n_features)
+    Y = np.zeros((len(y), n_classes), dtype=np.float32)
+    Y[np.arange(len(y)), list(y)] = 1.0
+    prior = Y.mean(axis=0) + 1e-6
+    W = np.zeros((n_features, n_classes), dtype=np.float32)
+    b = np.log(prior).astype(np.float32)
+    mW = np.zeros_like(W)
+    vW = np.zeros_like(W)
+    mb = np.zeros_like(b)
+    vb = np.zeros_like(b)
+    b1, b2, eps = 0.9, 0.999, 1e-8
+    n = float(len(y))
+    for t in range(1, epochs + 1):
+        Z = X @ W + b
+        Z -= Z.max(axis=1, keepdims=True)
+        P = np.exp(Z)
+        P /= P.sum(axis=1, keepdims=True)
+        G = (P - Y) / n
+        gW = X.T @ G + l2 * W
+        gb = G.sum(axis=0)
+        mW = b1 * mW + (1 - b1) * gW
+        vW = b2 * vW + (1 - b2) * gW * gW
+        mb = b1 * mb + (1 - b1) * gb
+        vb = b2 * vb + (1 - b2) * gb * gb
+        c1, c2 = 1 - b1**t, 1 - b2**t
+        W -= lr * (mW / c1) / (np.sqrt(vW / c2) + eps)
+        b -= lr * (mb / c1) / (np.sqrt(vb / c2) + eps)
+        if nonneg:
+            np.maximum(W, 0.0, out=W)
+        if progress:
+            progress(1)
+    return W, b
+
+
+def learn(
+    texts: Sequence[str],
+    labels: Sequence[str],
+    top_k: int = 600,
+    min_df: int = 2,
+    l2: float = 1e-4,
+    epochs: int = 300,
+    min_weight: float = 0.05,
+    progress: bool = False,
+) -> LearnedModel:
+    """Fit keyword weights per class; see the module docstring for the procedure."""
+    import numpy as np
+
+    classes = sorted(set(labels))
+    index = {c: i for i, c in enumerate(classes)}
+    y = [index[lab] for lab in labels]
+    vocab = build_vocab(texts, min_df=min_df)
+    rows = featurize(texts, vocab)
+
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=2 * epochs, desc="learn", unit="step", leave=False)
+    tick = bar.update if bar else None
+    W, _ = fit_softmax(rows, y, len(vocab), len(classes), l2=l2, epochs=epochs, progress=tick)
+    # Softmax is unchanged by adding a constant to all of a feature's class weights;
+    # measuring each weight above the feature's weakest class makes them comparable.
+    Wp = W - W.min(axis=1, keepdims=True)
+    keep: set[int] = set()
+    for k in range(len(classes)):
+        keep.update(int(i) for i in np.argsort(-Wp[:, k])[:top_k] if Wp[i, k] > 0)
+    kept = sorted(keep)
+    remap = {old: new for new, old in enumerate(kept)}
+    rows2 = [[remap[i] for i in r if i in remap] for r in rows]
+    W2, b2 = fit_softmax(rows2, y, len(kept), len(classes), l2=l2, epochs=epochs, nonneg=True, progress=tick)
+    if bar:
+        bar.close()
+    keywords: dict[str, dict[str, float]] = {c: {} for c in classes}
+    for new, old in enumerate(kept):
+        for k, c in enumerate(classes):
+            w = float(W2[new, k])
+            if w >= min_weight:
+                keywords[c][vocab[old]] = round(w, 3)
+    for c in classes:
+        keywords[c] = dict(sorted(keywords[c].items(), key=lambda kv: (-kv[1], kv[0])))
+    bias = {c: round(float(b2[k]), 4) for k, c in enumerate(classes)}
+    return LearnedModel(classes=classes, bias=bias, keywords=keywords)
+
+
+def fragment(model: LearnedModel, texts: Sequence[str], labels: Sequence[str], level: str = "group") -> dict:
+    """A reviewable YAML-ready fragment: per class bias, keywords with weights, their
+    contribution on the training data, and keywords that weigh for several classes."""
+    all_kw = sorted({k for kws in model.keywords.values() for k in kws})
+    rows = featurize(texts, all_kw)
+    docs_with: dict[str, Counter[str]] = {}
+    contribution: dict[str, Counter[str]] = {c: Counter() for c in model.classes}
+    for ids, lab in zip(rows, labels, strict=True):
+        present = [all_kw[i] for i in ids]
+        scale = 1.0 / math.sqrt(len(present)) if present else 0.0
+        for k in present:
+            docs_with.setdefault(k, Counter())[lab] += 1
+            if lab in contribution:
+                contribution[lab][k] += model.keywords.get(lab, {}).get(k, 0.0) * scale
+    classes_out = {}
+    for c in model.classes:
+        kws = model.keywords[c]
+        classes_out[c] = {
+            "bias": model.bias[c],
+            "keywords": kws,
+            "review": [
+                {
+                    "keyword": k,
+                    "weight": w,
+                    "contribution": round(contribution[c][k], 3),
+                    "messages_in_class": docs_with.get(k, Counter())[c],
+                    "messages_elsewhere": sum(docs_with.get(k, Counter()).values()) - docs_with.get(k, Counter())[c],
+                }
+                for k, w in list(kws.items())[:30]
+            ],
+        }
+    conflicts = []
+    for k in all_kw:
+        ws = {c: model.keywords[c][k] for c in model.classes if k in model.keywords[c]}
+        if len(ws) > 1:
+            conflicts.append({"keyword": k, "weights": ws})
+    conflicts.sort(key=lambda d: -sum(d["weights"].values()))
+    return {
+        "fragment": "learned-keywords",
+        "level": level,
+        "trained_on": {"messages": len(texts), "per_class": dict(Counter(labels))},
+        "classes": classes_out,
+        "conflicts": conflicts[:200],
+    }

@@ -1,0 +1,37 @@
+"""Text normalisation applied before any matching.
+
+Citizens type on phones with full-width punctuation, stray emoji control marks
+and runs of "！！！"; keywords in the rules file are written plainly, so both
+sides must be brought to one form before they are compared.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Zero-width and bidi marks survive NFKC and would split a keyword in two.
+_INVISIBLE = dict.fromkeys(
+    cp for cp in (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E)
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SPACE = re.compile(r"\s+")
+# A run of the same punctuation mark carries emphasis, not meaning.
+_REPEATED_PUNCT = re.compile(r"([!?！？。，,.~～、;；:：…\-—_*#=+])\1+")
+
+
+def normalize(text: str) -> str:
+    """NFKC (full width to half width), strip control characters, collapse
+    whitespace and repeated punctuation. Case is kept; matching lower-cases."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    text = _CONTROL.sub(" ", text)
+    text = _REPEATED_PUNCT.sub(r"\1", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def match_form(text: str) -> str:
+    """The form keywords and messages are compared in: normalised and lower-cased,
+    so that "WIFI" in a rule matches "wifi" in a message."""
+    return normalize(text).lower()

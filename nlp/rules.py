@@ -1,0 +1,218 @@
+"""Loading the categorisation rules file into immutable objects.
+
+The rules file (YAML, edited by the operator, default `nlp/rules.yaml`) holds:
+learned keyword weights per first-level group (一级分类), hand-written
+categories with keywords, negative keywords, department and deadline
+overrides, kind-of-petition hints, urgency keywords and the confidence
+threshold. Everything here is data; scoring lives in `nlp.categorise`.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from nlp.normalize import match_form
+
+DEFAULT_RULES_PATH = Path(__file__).with_name("rules.yaml")
+DEFAULT_USERDICT_PATH = Path(__file__).with_name("userdict.txt")
+OTHER = "其他"
+KINDS = ("建议意见类", "检举控告类", "申诉求决类")
+
+# libyaml parses the few thousand learned weights ten times faster than pure Python.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class RulesError(ValueError):
+    """The rules file is malformed; the message says where."""
+
+
+@dataclass(frozen=True)
+class Category:
+    name: str
+    group: str
+    department: str
+    keywords: dict[str, float] = field(default_factory=dict)
+    negative: dict[str, float] = field(default_factory=dict)
+    deadlines: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Group:
+    name: str
+    default_category: str
+    bias: float = 0.0
+    # Learned from labelled messages; empty for groups only reached through categories.
+    keywords: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class KindRule:
+    name: str
+    keywords: dict[str, float]
+    min_score: float
+    department: str | None = None
+
+
+@dataclass(frozen=True)
+class Rules:
+    path: str
+    threshold: float
+    override_score: float
+    category_boost: float
+    triage_department: str
+    supervision_department: str
+    default_kind: str
+    groups_by_name: dict[str, Group]
+    categories: list[Category]
+    kinds: list[KindRule]
+    urgent: tuple[str, ...]
+    whole_words: frozenset[str]
+    userdict: tuple[str, ...]
+    raw: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
+
+    @property
+    def groups(self) -> list[str]:
+        return list(self.groups_by_name)
+
+    @property
+    def learned_groups(self) -> list[str]:
+        return [g.name for g in self.groups_by_name.values() if g.keywords]
+
+    @property
+    def departments(self) -> list[str]:
+        names = {c.department for c in self.categories}
+        names.update(k.department for k in self.kinds if k.department)
+        names.update((self.triage_department, self.supervision_department))
+        return sorted(names)
+
+    def category(self, name: str) -> Category:
+        for c in self.categories:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+def _weights(value: Any, where: str) -> dict[str, float]:
+    """Keywords may be written as a mapping {kw: weight} or as a plain list (weight 1)."""
+    if value is None:
+        return {}
+    if isinstance(value, list):
+        value = {str(k): 1.0 for k in value}
+    if not isinstance(value, dict):
+        raise RulesError(f"{where}: expected a mapping of keyword: weight or a list")
+    out: dict[str, float] = {}
+    for k, w in value.items():
+        key = match_form(str(k))
+        if not key:
+            continue
+        try:
+            out[key] = float(w)
+        except (TypeError, ValueError):
+            raise RulesError(f"{where}: weight of {k!r} is not a number") from None
+    return out
+
+
+def parse_rules(data: dict[str, Any], path: str = "<memory>") -> Rules:
+    """Build `Rules` from the parsed YAML mapping, checking references between sections."""
+    if not isinstance(data, dict):
+        raise RulesError(f"{path}: top level must be a mapping")
+    triage = str(data.get("triage_department", "信访局"))
+    groups: dict[str, Group] = {}
+    for name, g in (data.get("groups") or {}).items():
+        g = g or {}
+        groups[str(name)] = Group(
+            name=str(name),
+            default_category=str(g.get("default_category", OTHER)),
+            bias=float(g.get("bias", 0.0)),
+            keywords=_weights(g.get("keywords"), f"groups.{name}.keywords"),
+        )
+    groups.setdefault(OTHER, Group(OTHER, OTHER))
+    categories: list[Category] = []
+    for i, c in enumerate(data.get("categories") or []):
+        where = f"categories[{i}]"
+        if not isinstance(c, dict) or "name" not in c:
+            raise RulesError(f"{where}: needs at least a name")
+        group = str(c.get("group", OTHER))
+        if group not in groups:
+            raise RulesError(f"{where} ({c['name']}): unknown group {group!r}")
+        categories.append(
+            Category(
+                name=str(c["name"]),
+                group=group,
+                department=str(c.get("department", triage)),
+                keywords=_weights(c.get("keywords"), f"{where}.keywords"),
+                negative=_weights(c.get("negative"), f"{where}.negative"),
+                deadlines={str(k): int(v) for k, v in (c.get("deadlines") or {}).items()},
+            )
+        )
+    if not any(c.name == OTHER for c in categories):
+        categories.append(Category(OTHER, OTHER, triage))
+    names = {c.name for c in categories}
+    for g in groups.values():
+        if g.default_category not in names:
+            raise RulesError(f"groups.{g.name}: default_category {g.default_category!r} is not a category")
+    kinds = []
+    for name, k in (data.get("kinds") or {}).items():
+        if name not in KINDS:
+            raise RulesError(f"kinds: unknown kind {name!r}, expected one of {KINDS}")
+        k = k or {}
+        kinds.append(
+            KindRule(
+                name=name,
+                keywords=_weights(k.get("keywords"), f"kinds.{name}.keywords"),
+                min_score=float(k.get("min_score", 1.0)),
+                department=k.get("department"),
+            )
+        )
+    return Rules(
+        path=path,
+        threshold=float(data.get("threshold", 0.4)),
+        override_score=float(data.get("override_score", 4.0)),
+        category_boost=float(data.get("category_boost", 0.0)),
+        triage_department=triage,
+        supervision_department=str(data.get("supervision_department", "督查室")),
+        default_kind=str(data.get("default_kind", "申诉求决类")),
+        groups_by_name=groups,
+        categories=categories,
+        kinds=kinds,
+        urgent=tuple(match_form(str(u)) for u in (data.get("urgent") or []) if str(u).strip()),
+        whole_words=frozenset(match_form(str(w)) for w in (data.get("whole_words") or [])),
+        userdict=tuple(str(w) for w in (data.get("userdict") or [])),
+        raw=data,
+    )
+
+
+def read_rules_data(path: str | Path | None = None) -> dict[str, Any]:
+    """The rules file as a plain mapping, for tools that edit it (merge)."""
+    p = Path(path) if path is not None else DEFAULT_RULES_PATH
+    try:
+        with p.open(encoding="utf-8") as fh:
+            data = yaml.load(fh, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        raise RulesError(f"{p}: not valid YAML: {exc}") from None
+    return data or {}
+
+
+_cache: dict[str, Rules] = {}
+_lock = threading.Lock()
+
+
+def load_rules(path: str | Path | None = None) -> Rules:
+    """Load and validate a rules file; None means the packaged default. Cached per
+    resolved path, so call `clear_cache()` after editing a file in-process."""
+    p = Path(path) if path is not None else DEFAULT_RULES_PATH
+    key = str(p.resolve())
+    with _lock:
+        if key not in _cache:
+            _cache[key] = parse_rules(read_rules_data(p), key)
+        return _cache[key]
+
+
+def clear_cache() -> None:
+    with _lock:
+        _cache.clear()
