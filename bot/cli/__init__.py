@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from bot.cli.campaign import campaign
 from bot.cli.db import db
 from bot.cli.demo import chat, demo
 from bot.cli.dept import dept
@@ -32,3 +33,4 @@ main.add_command(demo)
 main.add_command(chat)
 main.add_command(menu)
 main.add_command(reception)
+main.add_command(campaign)
