@@ -96,11 +96,16 @@ async def weekly_digest(rt: Runtime) -> int:
             rows = await svc.figures_by_department(session, rt, current.campaign)
             phase = current.phase.name if current.phase else "—"
             text = digest_text(rt, current.campaign.name, phase, rows)
+            total = svc.Figures()
+            for _, figures in rows:
+                total.add(figures)
+            # Template messages show only their fields: the totals go there, the lines stay in content.
+            fields = {"campaign": current.campaign.name, "phase": phase, **svc.figure_values(total),
+                      "content": text[:200]}
             for person in await svc.lead_office_people(session, current.campaign):
                 sent += await notify_person(
                     session, rt, person, kind="campaign_digest", text=text,
-                    dedupe_key=f"campaign_digest:c{current.campaign.id}:{monday.isoformat()}",
-                    fields={"campaign": current.campaign.name, "content": text[:200]})
+                    dedupe_key=f"campaign_digest:c{current.campaign.id}:{monday.isoformat()}", fields=fields)
     return sent
 
 

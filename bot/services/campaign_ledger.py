@@ -69,7 +69,8 @@ async def snapshot(session: AsyncSession, rt: Runtime, campaign: Campaign) -> Sn
         assert case is not None
         suggestions.append((s, case))
     ids = {i for v, _ in visits for i in [*(v.case_ids or []), *(v.new_case_ids or []), *(v.closed_case_ids or [])]}
-    numbers = dict((await session.execute(select(Case.id, Case.number).where(Case.id.in_(ids)))).tuples().all()) if ids else {}
+    rows = (await session.execute(select(Case.id, Case.number).where(Case.id.in_(ids)))).all() if ids else []
+    numbers = {case_id: number for case_id, number in rows}
     return Snapshot(campaign=campaign, phases=await svc.phases_of(session, campaign.id), cases=cases,
                     problems=problems, reviews=await svc.reviews_of(session, campaign.id), visits=visits,
                     suggestions=suggestions, departments=await svc.figures_by_department(session, rt, campaign),
