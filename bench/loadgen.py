@@ -161,18 +161,28 @@ def _walk(rng: random.Random, texts: list[str]) -> list[tuple[str, str, dict[str
 
 
 def build_mix(b: Builder, texts: list[str], count: int, prefix: str, openids: int, seed: int,
-              retry_rate: float = 0.05) -> list[Req]:
-    """Citizens' visits interleaved round-robin, so one citizen's next step is ~``openids`` requests later."""
+              window: int = 128, retry_rate: float = 0.05) -> list[Req]:
+    """Citizens from a pool of ``openids`` walk through visits, ``window`` of them at a time.
+
+    The active citizens' steps are interleaved round-robin, so one citizen's next step comes about
+    ``window`` requests later (by then the previous one has been answered); when a citizen's visit
+    ends the next citizen from the pool takes the slot, and the pool cycles, so a returning citizen
+    starts a new report. A window much wider than the run would only ever reach first messages.
+    """
     rng = random.Random(seed)
     pool = [f"o{prefix}m{i:05d}" for i in range(openids)]
-    plans: dict[str, list[tuple[str, str, dict[str, object]]]] = {o: [] for o in pool}
+    next_citizen = 0
     reqs: list[Req] = []
     last: dict[str, int] = {}
+    active: list[tuple[str, list[tuple[str, str, dict[str, object]]]]] = []
     while len(reqs) < count:
-        for openid in pool:
-            if not plans[openid]:
-                plans[openid] = _walk(rng, texts)
-            kind, msg_type, fields = plans[openid].pop(0)
+        while len(active) < min(window, openids):
+            openid = pool[next_citizen % len(pool)]
+            next_citizen += 1
+            active.append((openid, _walk(rng, texts)))
+        still: list[tuple[str, list[tuple[str, str, dict[str, object]]]]] = []
+        for openid, steps in active:
+            kind, msg_type, fields = steps.pop(0)
             raw = b.message(openid, msg_type, **fields)
             reqs.append(Req(raw, openid, kind, prev=last.get(openid, -1), expect_reply=msg_type != "event"))
             last[openid] = len(reqs) - 1
@@ -181,8 +191,11 @@ def build_mix(b: Builder, texts: list[str], count: int, prefix: str, openids: in
                 reqs.append(Req(raw, openid, "retry", prev=original, retry_of=original,
                                 expect_reply=reqs[original].expect_reply))
                 last[openid] = len(reqs) - 1
+            if steps:
+                still.append((openid, steps))
             if len(reqs) >= count:
                 break
+        active = still
     return reqs
 
 

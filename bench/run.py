@@ -255,6 +255,12 @@ def alternate(pairs: list[tuple[str, list[Server], dict[str, Any]]], rounds: int
     return out
 
 
+def cpu_ms_per_request(runs: list[dict[str, Any]]) -> float:
+    """Server CPU per request (ms): unlike throughput, barely moved by other load on the machine."""
+    values = [1000 * r["server_cpu"] / r["throughput_rps"] for r in runs if r.get("server_cpu") and r["throughput_rps"]]
+    return round(statistics.median(values), 3) if values else 0.0
+
+
 def median_rps(runs: list[dict[str, Any]]) -> float:
     return round(statistics.median(r["throughput_rps"] for r in runs), 1)
 
@@ -325,6 +331,7 @@ def main() -> None:
             "open_rps": runs["service open-loop 50%"][0]["throughput_rps"],
         }
         s = summary["sqlite"]
+        s["cpu_ms_per_req"] = {k: cpu_ms_per_request(v) for k, v in runs.items()}
         s["ratio_plain"] = round(s["service_plain_rps"] / s["floor_plain_rps"], 3)
         s["ratio_aes"] = round(s["service_aes_rps"] / s["floor_aes_rps"], 3)
         s["ratio_mix"] = round(s["service_mix_rps"] / s["floor_mix_rps"], 3)
@@ -344,7 +351,8 @@ def main() -> None:
             ], max(1, rounds - 1))
             runs.update(pgruns)
             one, two = median_rps(pgruns["pg 1 worker start plain"]), median_rps(pgruns["pg 2 workers start plain"])
-            summary["postgres"] = {"one_worker_rps": one, "two_workers_rps": two, "scale": round(two / one, 3)}
+            summary["postgres"] = {"one_worker_rps": one, "two_workers_rps": two, "scale": round(two / one, 3),
+                                   "cpu_ms_per_req": cpu_ms_per_request(pgruns["pg 1 worker start plain"])}
             for p in pg:
                 summary["rss_mb"][p.name] = p.peak_rss_mb()
                 p.stop()
@@ -381,6 +389,7 @@ def table(result: dict[str, Any]) -> str:
     s = result["summary"]
     q = s["sqlite"]
     lat = q["open_latency_ms"]
+    cpu = q["cpu_ms_per_req"]
     rows = [
         ("吞吐 服务/地板：报案首条消息，明文，1 worker SQLite",
          f"{q['service_plain_rps']:.0f} / {q['floor_plain_rps']:.0f} req/s = **{q['ratio_plain']:.2f}**",
@@ -390,6 +399,9 @@ def table(result: dict[str, Any]) -> str:
         ("吞吐 服务/地板：混合会话（报案、补充、确认、查询、事件、重试）",
          f"{q['service_mix_rps']:.0f} / {q['floor_mix_rps']:.0f} req/s = {q['ratio_mix']:.2f}"
          f"（AES {q['service_mix_aes_rps']:.0f}）", "—", ""),
+        ("每请求服务器 CPU：服务 / 地板（报案首条消息，明文）",
+         f"{cpu.get('service start plain', 0):.2f} / {cpu.get('floor start plain', 0):.3f} ms"
+         f"（混合会话 {cpu.get('service mix plain', 0):.2f} ms）", "—", ""),
         (f"开环 {q['open_rate']:.0f} req/s（最大值的 50 %）延迟",
          f"p50 {lat['p50']:.1f} / p90 {lat['p90']:.1f} / p99 **{lat['p99']:.1f}** / max {lat['max']:.1f} ms",
          f"p99 < {TARGETS['p99_ms']:.0f} ms", _ok(lat["p99"] < TARGETS["p99_ms"])),
