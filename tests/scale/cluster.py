@@ -135,9 +135,12 @@ class Cluster:
             self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5))
         return self._http
 
-    def sender(self, http: aiohttp.ClientSession, url: str = "") -> WebhookSender:
+    def sender(self, http: aiohttp.ClientSession, *, timeout: float = 15.0) -> WebhookSender:
         """Signs and encrypts pushes like WeChat; the URL is chosen per request by the load driver."""
-        return self.wx.sender(url, TOKEN, self.aes_key, http=http)
+        wx = self.wx
+        return WebhookSender(http, "", TOKEN, wx.appid, self.aes_key, original_id=wx.original_id, timeout=timeout,
+                             on_media=lambda media_id, data, content_type: wx.register_media(data, content_type,
+                                                                                            media_id))
 
     # ---- processes -----------------------------------------------------------------------------
     def add(self, name: str, *components: str) -> Proc:
