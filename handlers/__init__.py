@@ -1,7 +1,7 @@
 """Chat-facing handlers: one router per audience, wired in a fixed order by ``build_dispatcher``.
 
 Order matters: events first, then binding, then role-filtered staff / leader / report commands,
-then reception booking, and the citizen router last, which answers everything else.
+then reception booking, the staff fallback, and the citizen router last, which answers everything else.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ def build_dispatcher() -> Dispatcher:
     from handlers import binding, campaign, citizen, events, leader, reception, reports, staff
 
     dispatcher = Dispatcher()
-    for module in (events, binding, staff, leader, reports, campaign, reception, citizen):
-        dispatcher.include(module.router)
+    for router in (events.router, binding.router, staff.router, leader.router, reports.router, campaign.router,
+                   reception.router, staff.fallback_router, citizen.router):
+        dispatcher.include(router)
     return dispatcher

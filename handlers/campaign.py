@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from bot.dispatch import Context, Router, click, command, msg_type, role, staff_or_above, state
+from bot.menu import KEY_SUGGEST
 from bot.services import campaign as svc
 from bot.services import campaign_work as work
 from bot.services import case_lookup, conversation, workflow
@@ -32,7 +33,7 @@ VISIT_PEOPLE, VISIT_NEW, VISIT_CLOSED = "campaign_visit_people", "campaign_visit
 VISIT_STATES = (VISIT_PEOPLE, VISIT_NEW, VISIT_CLOSED)
 SUGGEST = "campaign_suggest"
 # The citizen menu button (``xinfang menu``) that opens the 三问 suggestion box.
-SUGGEST_MENU_KEY = "CAMPAIGN_SUGGEST"
+SUGGEST_MENU_KEY = KEY_SUGGEST
 CANCEL_WORDS = ("取消", "放弃")
 SKIP_WORDS = frozenset({"跳过", "无", "没有", "不清楚"})
 MIN_CONTENT = 6

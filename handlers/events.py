@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from bot.cli.menu import KEY_HELP, KEY_QUERY, KEY_RECEPTION, KEY_REPORT
 from bot.dispatch import Context, Dispatcher, Router, click, event
+from bot.menu import KEY_HELP, KEY_QUERY, KEY_RECEPTION, KEY_REPORT
 from bot.services import reporting
 from bot.services.reporting import Reply
 from handlers.citizen import query_reply

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.dispatch import Context, Router, command, role, staff_or_above, state
+from bot.dispatch import Context, Router, command, msg_type, role, staff_or_above, state
 from bot.services import case_lookup, conversation, workflow
 from bot.services.cases import ROLE_LABELS, STATUS_LABELS, Actor
 from handlers.texts import staff as texts
@@ -303,3 +303,13 @@ async def reopen(ctx: Context) -> str | None:
         return texts.REOPENED.format(number=case.number) if outcome.ok else error_text(outcome)
 
     return await with_case(ctx, 2, body)
+
+
+# Included after every other role router and before the citizen one: a bound officer's message
+# that no command matched gets the staff help instead of starting a citizen report.
+fallback_router = Router("staff-fallback")
+
+
+@fallback_router.handle(staff_or_above(), state("idle"), msg_type("text", "voice"))
+async def unknown_command(ctx: Context) -> str | None:
+    return texts.UNKNOWN_COMMAND + "\n" + (await staff_help(ctx) or "")

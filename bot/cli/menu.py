@@ -5,30 +5,11 @@ The CLICK keys are the contract with ``handlers.events``: report, query, recepti
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
 
-KEY_REPORT = "XF_REPORT"
-KEY_QUERY = "XF_QUERY"
-KEY_RECEPTION = "XF_RECEPTION"
-KEY_HELP = "XF_HELP"
-
-MENU: dict[str, Any] = {
-    "button": [
-        {"type": "click", "name": "我要反映", "key": KEY_REPORT},
-        {"type": "click", "name": "进度查询", "key": KEY_QUERY},
-        {"name": "更多服务", "sub_button": [
-            {"type": "click", "name": "接访安排", "key": KEY_RECEPTION},
-            {"type": "click", "name": "使用帮助", "key": KEY_HELP},
-        ]},
-    ]
-}
-
-
-def menu_json() -> str:
-    return json.dumps(MENU, ensure_ascii=False, indent=2)
+from bot.menu import MENU, menu_json
 
 
 @click.command("menu")

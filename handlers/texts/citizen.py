@@ -56,7 +56,8 @@ TEMPLATES: dict[str, str] = {
     "rate_not_resolved": "{number} 尚未办结或已评价，暂不能评价。发送“查询 {number}”查看进度。",
     "nothing_to_rate": "您目前没有待评价的事项。请直接发送文字或语音描述问题，或发送“帮助”。",
     # misc
-    "staff_only": "该指令仅供已绑定的工作人员使用。" + "\n" + common.CITIZEN_HELP,
+    # No hint that staff commands exist: a citizen just gets what they can do.
+    "staff_only": common.CITIZEN_HELP,
     "report_prompt": "请直接发送文字或语音，描述遇到的问题（什么事、在哪里、从什么时候开始），可附照片和位置。",
     "reception_unavailable": "接访安排暂未发布，请稍后再试，或发送“帮助”查看其他操作。",
 }

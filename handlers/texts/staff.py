@@ -114,3 +114,5 @@ ERRORS = {
 REGISTER_ASK = "请输入来访群众反映的问题（可在内容中写明姓名和电话）。发送“取消”放弃登记。"
 REGISTER_CANCELLED = "已取消登记。"
 REGISTER_DONE = "已登记 {number}：{title}\n类别：{category}，承办单位：{dept}，受理期限：{due}。您为首问责任人。"
+
+UNKNOWN_COMMAND = "没有识别出这条指令。工作账号的消息不会登记为群众来信；代群众登记请用“登记 内容”。"

@@ -9,7 +9,8 @@ from datetime import timedelta
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from bot.cli.menu import KEY_HELP, KEY_QUERY, KEY_RECEPTION, KEY_REPORT, menu
+from bot.cli.menu import menu
+from bot.menu import KEY_HELP, KEY_QUERY, KEY_RECEPTION, KEY_REPORT
 from bot.services import rating
 from bot.services.cases import Actor, record
 from storage.models import Case, CaseEvent, Follower, Person
