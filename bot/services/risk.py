@@ -23,7 +23,7 @@ from storage.repositories.cases import (
     active_people,
     cases_with_event,
     citizen_open_or_recent_cases,
-    recent_cases_in_category,
+    recent_citizen_cases,
 )
 
 REPEAT_WINDOW = timedelta(days=180)
@@ -115,9 +115,13 @@ async def check_group_risk(session: AsyncSession, rt: Runtime, case: Case) -> tu
 
 
 async def similar_reports(session: AsyncSession, rt: Runtime, case: Case) -> list[Case]:
-    """``case`` plus the cases of the last 24 hours in its category with similar text (and place)."""
-    others = await recent_cases_in_category(session, case.category, since=rt.now() - GROUP_WINDOW,
-                                            exclude_id=case.id)
+    """``case`` plus the cases of the last 24 hours about the same matter: similar text, same place.
+
+    Similar text from several people at one place is the signal; the category is not required to
+    match, because a borderline wording can tip one report into a neighbouring category and a
+    missed 群体性 warning costs far more than a spare alert.
+    """
+    others = await recent_citizen_cases(session, since=rt.now() - GROUP_WINDOW, exclude_id=case.id)
     cluster = [case]
     for other in others:
         if similarity(case.content, other.content) >= GROUP_SIMILARITY and same_place(case, other):

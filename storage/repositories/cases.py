@@ -47,12 +47,11 @@ async def citizen_open_or_recent_cases(
     return list(await session.scalars(stmt.order_by(Case.registered_at.desc())))
 
 
-async def recent_cases_in_category(
-    session: AsyncSession, category: str, *, since: datetime, exclude_id: int | None = None,
+async def recent_citizen_cases(
+    session: AsyncSession, *, since: datetime, exclude_id: int | None = None,
 ) -> list[Case]:
-    """Cases of one category registered since ``since`` from identified citizens (group-risk window)."""
-    stmt = select(Case).where(Case.category == category, Case.registered_at >= since,
-                              Case.citizen_openid.is_not(None))
+    """Cases registered since ``since`` from identified citizens (the group-risk window)."""
+    stmt = select(Case).where(Case.registered_at >= since, Case.citizen_openid.is_not(None))
     if exclude_id is not None:
         stmt = stmt.where(Case.id != exclude_id)
     return list(await session.scalars(stmt.order_by(Case.registered_at)))
