@@ -8,7 +8,6 @@ transaction. Nothing here commits: the caller owns the unit of work.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
