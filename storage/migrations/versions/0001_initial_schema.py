@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 16:41:45.592244
+Create Date: 2026-11-25 17:12:00.848224
 """
 from collections.abc import Sequence
 
@@ -85,6 +85,15 @@ def upgrade() -> None:
     with op.batch_alter_table('inbound_messages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_inbound_messages_openid'), ['openid'], unique=False)
 
+    op.create_table('campaigns',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('lead_department_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', storage.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['lead_department_id'], ['departments.id'], name=op.f('fk_campaigns_lead_department_id_departments')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_campaigns')),
+    sa.UniqueConstraint('name', name=op.f('uq_campaigns_name'))
+    )
     op.create_table('people',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=64), nullable=False),
@@ -103,6 +112,34 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('people', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_people_bind_code_hash'), ['bind_code_hash'], unique=False)
+
+    op.create_table('campaign_departments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('department_id', sa.Integer(), nullable=False),
+    sa.Column('leader_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_campaign_departments_campaign_id_campaigns')),
+    sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_campaign_departments_department_id_departments')),
+    sa.ForeignKeyConstraint(['leader_id'], ['people.id'], name=op.f('fk_campaign_departments_leader_id_people')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_campaign_departments')),
+    sa.UniqueConstraint('campaign_id', 'department_id', name='uq_campaign_departments')
+    )
+    with op.batch_alter_table('campaign_departments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_campaign_departments_campaign_id'), ['campaign_id'], unique=False)
+
+    op.create_table('campaign_phases',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=16), nullable=False),
+    sa.Column('starts_on', sa.Date(), nullable=False),
+    sa.Column('ends_on', sa.Date(), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_campaign_phases_campaign_id_campaigns')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_campaign_phases')),
+    sa.UniqueConstraint('campaign_id', 'seq', name='uq_campaign_phases_seq')
+    )
+    with op.batch_alter_table('campaign_phases', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_campaign_phases_campaign_id'), ['campaign_id'], unique=False)
 
     op.create_table('cases',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -171,7 +208,35 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_cases_resolve_due_at'), ['resolve_due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_status'), ['status'], unique=False)
         batch_op.create_index('ix_cases_status_ack_due', ['status', 'ack_due_at'], unique=False)
+        batch_op.create_index('ix_cases_status_closed_at', ['status', 'closed_at'], unique=False)
         batch_op.create_index('ix_cases_status_resolve_due', ['status', 'resolve_due_at'], unique=False)
+        batch_op.create_index('ix_cases_status_resolved_at', ['status', 'resolved_at'], unique=False)
+
+    op.create_table('reception_sessions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('config_key', sa.String(length=100), nullable=True),
+    sa.Column('leader_id', sa.Integer(), nullable=False),
+    sa.Column('companion_ids', sa.JSON(), nullable=False),
+    sa.Column('weekday', sa.Integer(), nullable=True),
+    sa.Column('on_date', sa.Date(), nullable=True),
+    sa.Column('valid_from', sa.Date(), nullable=True),
+    sa.Column('valid_until', sa.Date(), nullable=True),
+    sa.Column('start_time', sa.Time(), nullable=False),
+    sa.Column('end_time', sa.Time(), nullable=False),
+    sa.Column('place', sa.String(length=128), nullable=False),
+    sa.Column('form', sa.String(length=16), nullable=False),
+    sa.Column('slots', sa.Integer(), nullable=False),
+    sa.Column('scope', sa.Text(), nullable=True),
+    sa.Column('cancelled', sa.Boolean(), nullable=False),
+    sa.Column('cancel_reason', sa.Text(), nullable=True),
+    sa.Column('created_at', storage.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['leader_id'], ['people.id'], name=op.f('fk_reception_sessions_leader_id_people')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reception_sessions')),
+    sa.UniqueConstraint('config_key', name=op.f('uq_reception_sessions_config_key'))
+    )
+    with op.batch_alter_table('reception_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reception_sessions_leader_id'), ['leader_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_reception_sessions_on_date'), ['on_date'], unique=False)
 
     op.create_table('attachments',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -190,6 +255,67 @@ def upgrade() -> None:
     with op.batch_alter_table('attachments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_attachments_case_id'), ['case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_attachments_openid'), ['openid'], unique=False)
+
+    op.create_table('campaign_reviews',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('result', sa.String(length=8), nullable=False),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('at', storage.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['by_id'], ['people.id'], name=op.f('fk_campaign_reviews_by_id_people')),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_campaign_reviews_campaign_id_campaigns')),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_campaign_reviews_case_id_cases')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_campaign_reviews'))
+    )
+    with op.batch_alter_table('campaign_reviews', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_campaign_reviews_campaign_id'), ['campaign_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_campaign_reviews_case_id'), ['case_id'], unique=False)
+
+    op.create_table('campaign_suggestions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('openid', sa.String(length=64), nullable=False),
+    sa.Column('adoption', sa.String(length=8), nullable=True),
+    sa.Column('answer', sa.Text(), nullable=True),
+    sa.Column('answered_at', storage.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('answered_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', storage.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['answered_by_id'], ['people.id'], name=op.f('fk_campaign_suggestions_answered_by_id_people')),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_campaign_suggestions_campaign_id_campaigns')),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_campaign_suggestions_case_id_cases')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_campaign_suggestions')),
+    sa.UniqueConstraint('case_id', name=op.f('uq_campaign_suggestions_case_id'))
+    )
+    with op.batch_alter_table('campaign_suggestions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_campaign_suggestions_campaign_id'), ['campaign_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_campaign_suggestions_openid'), ['openid'], unique=False)
+
+    op.create_table('campaign_visits',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('reception_session_id', sa.Integer(), nullable=False),
+    sa.Column('department_id', sa.Integer(), nullable=True),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('form', sa.String(length=16), nullable=False),
+    sa.Column('case_ids', sa.JSON(), nullable=False),
+    sa.Column('people_met', sa.Integer(), nullable=True),
+    sa.Column('new_case_ids', sa.JSON(), nullable=False),
+    sa.Column('closed_case_ids', sa.JSON(), nullable=False),
+    sa.Column('notes', sa.Text(), nullable=True),
+    sa.Column('recorded_at', storage.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', storage.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_campaign_visits_campaign_id_campaigns')),
+    sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_campaign_visits_department_id_departments')),
+    sa.ForeignKeyConstraint(['reception_session_id'], ['reception_sessions.id'], name=op.f('fk_campaign_visits_reception_session_id_reception_sessions')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['people.id'], name=op.f('fk_campaign_visits_recorded_by_id_people')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_campaign_visits'))
+    )
+    with op.batch_alter_table('campaign_visits', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_campaign_visits_campaign_id'), ['campaign_id'], unique=False)
 
     op.create_table('case_events',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -240,11 +366,79 @@ def upgrade() -> None:
         batch_op.create_index('ix_outbox_status_next', ['status', 'next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_wechat_msgid'), ['wechat_msgid'], unique=False)
 
+    op.create_table('reception_occurrences',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('booked', sa.Integer(), nullable=False),
+    sa.Column('cancelled', sa.Boolean(), nullable=False),
+    sa.Column('cancel_reason', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['session_id'], ['reception_sessions.id'], name=op.f('fk_reception_occurrences_session_id_reception_sessions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reception_occurrences')),
+    sa.UniqueConstraint('session_id', 'day', name='uq_reception_occurrences_session_day')
+    )
+    op.create_table('campaign_problems',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('problem_kind', sa.String(length=32), nullable=False),
+    sa.Column('place', sa.String(length=256), nullable=True),
+    sa.Column('people_involved', sa.Integer(), nullable=True),
+    sa.Column('found_on', sa.Date(), nullable=False),
+    sa.Column('phase', sa.String(length=16), nullable=True),
+    sa.Column('visit_id', sa.Integer(), nullable=True),
+    sa.Column('fingerprint', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_campaign_problems_campaign_id_campaigns')),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_campaign_problems_case_id_cases')),
+    sa.ForeignKeyConstraint(['visit_id'], ['campaign_visits.id'], name=op.f('fk_campaign_problems_visit_id_campaign_visits')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_campaign_problems')),
+    sa.UniqueConstraint('case_id', name=op.f('uq_campaign_problems_case_id'))
+    )
+    with op.batch_alter_table('campaign_problems', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_campaign_problems_campaign_id'), ['campaign_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_campaign_problems_fingerprint'), ['fingerprint'], unique=False)
+
+    op.create_table('reception_bookings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('occurrence_id', sa.Integer(), nullable=False),
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('openid', sa.String(length=64), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('people', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('created_at', storage.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('cancelled_at', storage.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_reception_bookings_case_id_cases')),
+    sa.ForeignKeyConstraint(['occurrence_id'], ['reception_occurrences.id'], name=op.f('fk_reception_bookings_occurrence_id_reception_occurrences')),
+    sa.ForeignKeyConstraint(['session_id'], ['reception_sessions.id'], name=op.f('fk_reception_bookings_session_id_reception_sessions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reception_bookings'))
+    )
+    with op.batch_alter_table('reception_bookings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reception_bookings_day'), ['day'], unique=False)
+        batch_op.create_index(batch_op.f('ix_reception_bookings_occurrence_id'), ['occurrence_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_reception_bookings_openid'), ['openid'], unique=False)
+        batch_op.create_index('uq_reception_bookings_live', ['occurrence_id', 'openid'], unique=True, sqlite_where=sa.text("status = 'booked'"), postgresql_where=sa.text("status = 'booked'"))
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('reception_bookings', schema=None) as batch_op:
+        batch_op.drop_index('uq_reception_bookings_live', sqlite_where=sa.text("status = 'booked'"), postgresql_where=sa.text("status = 'booked'"))
+        batch_op.drop_index(batch_op.f('ix_reception_bookings_openid'))
+        batch_op.drop_index(batch_op.f('ix_reception_bookings_occurrence_id'))
+        batch_op.drop_index(batch_op.f('ix_reception_bookings_day'))
+
+    op.drop_table('reception_bookings')
+    with op.batch_alter_table('campaign_problems', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_campaign_problems_fingerprint'))
+        batch_op.drop_index(batch_op.f('ix_campaign_problems_campaign_id'))
+
+    op.drop_table('campaign_problems')
+    op.drop_table('reception_occurrences')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_wechat_msgid'))
         batch_op.drop_index('ix_outbox_status_next')
@@ -256,13 +450,34 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_case_events_case_id'))
 
     op.drop_table('case_events')
+    with op.batch_alter_table('campaign_visits', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_campaign_visits_campaign_id'))
+
+    op.drop_table('campaign_visits')
+    with op.batch_alter_table('campaign_suggestions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_campaign_suggestions_openid'))
+        batch_op.drop_index(batch_op.f('ix_campaign_suggestions_campaign_id'))
+
+    op.drop_table('campaign_suggestions')
+    with op.batch_alter_table('campaign_reviews', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_campaign_reviews_case_id'))
+        batch_op.drop_index(batch_op.f('ix_campaign_reviews_campaign_id'))
+
+    op.drop_table('campaign_reviews')
     with op.batch_alter_table('attachments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_attachments_openid'))
         batch_op.drop_index(batch_op.f('ix_attachments_case_id'))
 
     op.drop_table('attachments')
+    with op.batch_alter_table('reception_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_reception_sessions_on_date'))
+        batch_op.drop_index(batch_op.f('ix_reception_sessions_leader_id'))
+
+    op.drop_table('reception_sessions')
     with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.drop_index('ix_cases_status_resolved_at')
         batch_op.drop_index('ix_cases_status_resolve_due')
+        batch_op.drop_index('ix_cases_status_closed_at')
         batch_op.drop_index('ix_cases_status_ack_due')
         batch_op.drop_index(batch_op.f('ix_cases_status'))
         batch_op.drop_index(batch_op.f('ix_cases_resolve_due_at'))
@@ -276,10 +491,19 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_cases_ack_due_at'))
 
     op.drop_table('cases')
+    with op.batch_alter_table('campaign_phases', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_campaign_phases_campaign_id'))
+
+    op.drop_table('campaign_phases')
+    with op.batch_alter_table('campaign_departments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_campaign_departments_campaign_id'))
+
+    op.drop_table('campaign_departments')
     with op.batch_alter_table('people', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_people_bind_code_hash'))
 
     op.drop_table('people')
+    op.drop_table('campaigns')
     with op.batch_alter_table('inbound_messages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_inbound_messages_openid'))
 
