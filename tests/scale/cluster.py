@@ -10,8 +10,10 @@ and started again on the same port.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import random
 import signal
 import socket
 import sys
@@ -65,9 +67,16 @@ class CountingWeChat(FakeWeChat):
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A free port below the ephemeral range: a worker restarted on its port must not find it
+    taken by one of the thousands of outgoing connections the load makes meanwhile."""
+    low = 32768
+    with contextlib.suppress(OSError, ValueError):
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for port in random.sample(range(max(1025, low - 12000), low), 200):
+        with socket.socket() as s, contextlib.suppress(OSError):
+            s.bind(("127.0.0.1", port))
+            return port
+    raise RuntimeError("no free port")
 
 
 @dataclass
@@ -167,7 +176,8 @@ class Cluster:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if not proc.alive:
-                raise AssertionError(f"{proc.name} exited during start-up\n{proc.log_tail()}")
+                code = proc.process.returncode  # type: ignore[union-attr]
+                raise AssertionError(f"{proc.name} exited with {code} during start-up\n{proc.log_tail()}")
             try:
                 async with self.http.get(f"{proc.base}/healthz") as resp:
                     if resp.status == 200:
