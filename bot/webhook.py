@@ -1,9 +1,9 @@
 """The ``/wechat`` endpoint: verification GET, and POST in plaintext or safe (AES) mode.
 
-One inbound message is one unit of work: the inbound-log row (unique on MsgId / event key), the
-handler's changes, its outbox rows and the stored reply commit together. A retried delivery hits the
-unique key, waits for the first delivery's transaction and gets the same reply; if the first one
-died before committing, the retry simply does the work.
+One inbound message is one unit of work: the handler's changes, its outbox rows and the inbound-log
+row (unique on MsgId / event key, carrying the reply) commit together. A retried delivery hits the
+unique key and gets the stored reply; if the first delivery died before committing, the retry simply
+does the work.
 """
 
 from __future__ import annotations
@@ -11,19 +11,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bot.dispatch import Context, Dispatcher
 from bot.runtime import Runtime
 from bot.wechat import protocol
-from storage.models import Conversation, Follower, InboundMessage, Person
+from storage.models import Conversation, Follower, InboundMessage, OutboxMessage, Person
 
 log = logging.getLogger(__name__)
 
+CUSTOM_MESSAGE_WINDOW = timedelta(hours=48)
 SORRY = "抱歉，系统暂时繁忙，请稍后再发一次。您的信息不会丢失。"
 
 
@@ -99,58 +101,99 @@ class Webhook:
         """Run one delivery exactly once and return its reply XML ("" = answer "success")."""
         for attempt in range(5):
             try:
-                return await self._process_once(inbound)
-            except IntegrityError:
-                # Another delivery of the same message committed first: replay its reply.
-                return await self._stored_reply(inbound.dedupe_key)
+                if self.rt.write_lock is None:
+                    return await self._process_once(inbound)
+                async with self.rt.write_lock:
+                    return await self._process_once(inbound)
+            except IntegrityError as exc:
+                # Another delivery of the same message committed first: replay its reply. Any other
+                # unique key (a new follower's first two pushes at once) is a race: do the work again.
+                row = await self._stored_row(inbound.dedupe_key)
+                if row is not None:
+                    return row.reply_xml or ""
+                log.warning("retrying inbound %s after %s", inbound.dedupe_key, exc.orig)
             except OperationalError as exc:
                 # SQLite "database is locked" or a PostgreSQL serialisation hiccup: try again.
                 log.warning("retrying inbound %s after %s", inbound.dedupe_key, exc.orig)
-                await asyncio.sleep(0.05 * (attempt + 1))
-        return await self._stored_reply(inbound.dedupe_key)
+            await asyncio.sleep(0.05 * (attempt + 1))
+        row = await self._stored_row(inbound.dedupe_key)
+        if row is None:
+            # Never answer "success" for a message we did not keep: a 503 makes WeChat retry.
+            raise web.HTTPServiceUnavailable(text="busy")
+        return row.reply_xml or ""
 
-    async def _stored_reply(self, key: str) -> str:
+    async def _stored_row(self, key: str) -> InboundMessage | None:
         async with self.rt.sessions() as session:
-            row = await session.scalar(select(InboundMessage).where(InboundMessage.dedupe_key == key))
-            return (row.reply_xml or "") if row else ""
+            return await session.scalar(select(InboundMessage).where(InboundMessage.dedupe_key == key))
 
     async def _process_once(self, inbound: protocol.Inbound) -> str:
+        """One transaction: the handler's changes, its outbox rows and the inbound-log row.
+
+        The inbound row goes in last, already carrying its reply: a concurrent delivery of the same
+        message then fails on the unique key at flush and its whole transaction rolls back, handler
+        changes included (one INSERT instead of INSERT-then-UPDATE, no savepoint).
+        """
         rt = self.rt
         f = inbound.fields
         openid = f["FromUserName"]
         now = rt.now()
-        async with rt.sessions() as session, session.begin():
-            msg_type = (f.get("MsgType") or "").lower()
-            event = (f.get("Event") or "").lower() or None
-            row = InboundMessage(
-                dedupe_key=inbound.dedupe_key, openid=openid, msg_type=msg_type, event=event,
-                content=(f.get("Content") or f.get("Recognition") or None), received_at=now, status="processing",
-            )
-            session.add(row)
-            await session.flush()  # the unique key is the retry guard: a duplicate raises here
-
-            await self._touch_follower(session, openid, msg_type, event, now)
-            person = await session.scalar(select(Person).where(Person.openid == openid, Person.active))
-            conversation = await session.get(Conversation, openid)
-            ctx = Context(rt=rt, session=session, openid=openid, msg_type=msg_type, fields=f,
-                          message=inbound.message, person=person, event=event,
-                          extra={"state": conversation.state if conversation else "idle",
-                                 "conversation": conversation})
+        msg_type = (f.get("MsgType") or "").lower()
+        event = (f.get("Event") or "").lower() or None
+        failure: BaseException | None = None
+        async with rt.sessions() as session:
             try:
-                async with session.begin_nested():
-                    text = await self.dispatcher.dispatch(ctx)
-            except Exception as exc:  # a bug: log it loudly, keep the citizen's message, answer politely
-                log.exception("handler failed for %s", inbound.dedupe_key)
-                rt.handler_errors.append(exc)
-                text = SORRY
-            reply = ""
-            if text:
-                reply = protocol.render_text_reply(to_user=openid, from_user=f.get("ToUserName", ""),
-                                                   content=text, create_time=int(now.timestamp()))
-            row.reply_xml = reply
-            row.status = "done"
-            row.finished_at = rt.now()
+                async with session.begin():
+                    await self._touch_follower(session, openid, msg_type, event, now)
+                    # A concurrent first push from the same new follower conflicts here, before the
+                    # handler runs, and is retried by ``process``.
+                    await session.flush()
+                    person = await session.scalar(select(Person).where(Person.openid == openid, Person.active))
+                    conversation = await session.get(Conversation, openid)
+                    ctx = Context(rt=rt, session=session, openid=openid, msg_type=msg_type, fields=f,
+                                  message=inbound.message, person=person, event=event,
+                                  extra={"state": conversation.state if conversation else "idle",
+                                         "conversation": conversation})
+                    try:
+                        text = await self.dispatcher.dispatch(ctx)
+                        # Flush the handler's own writes here: their constraint errors are bugs,
+                        # not the retry guard below.
+                        await session.flush()
+                    except (OperationalError, asyncio.CancelledError):
+                        raise
+                    except Exception as exc:
+                        failure = exc
+                        raise
+                    reply = self._render(inbound, text, now)
+                    session.add(self._inbound_row(inbound, msg_type, event, now, reply))
+                    await session.flush()  # a duplicate delivery raises IntegrityError here
+                return reply
+            except Exception:
+                if failure is None:
+                    raise
+        # A handler bug: log it loudly, keep the citizen's message, answer politely.
+        log.error("handler failed for %s", inbound.dedupe_key, exc_info=failure)
+        rt.handler_errors.append(failure)
+        reply = self._render(inbound, SORRY, now)
+        async with rt.sessions() as session, session.begin():
+            await self._touch_follower(session, openid, msg_type, event, now)
+            session.add(self._inbound_row(inbound, msg_type, event, now, reply))
         return reply
+
+    def _render(self, inbound: protocol.Inbound, text: str | None, now: Any) -> str:
+        if not text:
+            return ""
+        f = inbound.fields
+        return protocol.render_text_reply(to_user=f["FromUserName"], from_user=f.get("ToUserName", ""),
+                                          content=text, create_time=int(now.timestamp()))
+
+    def _inbound_row(self, inbound: protocol.Inbound, msg_type: str, event: str | None, now: Any,
+                     reply: str) -> InboundMessage:
+        f = inbound.fields
+        return InboundMessage(
+            dedupe_key=inbound.dedupe_key, openid=f["FromUserName"], msg_type=msg_type, event=event,
+            content=(f.get("Content") or f.get("Recognition") or None), received_at=now, status="done",
+            reply_xml=reply, finished_at=self.rt.now(),
+        )
 
     @staticmethod
     async def _touch_follower(session: Any, openid: str, msg_type: str, event: str | None, now: Any) -> None:
@@ -160,8 +203,15 @@ class Webhook:
             session.add(follower)
         # Events like TEMPLATESENDJOBFINISH are not the person talking: they do not open the window.
         if msg_type != "event" or event in ("subscribe", "subscribe_scan", "scan", "click", "location", "view"):
+            window_was_closed = (follower.last_inbound_at is None
+                                 or now - follower.last_inbound_at > CUSTOM_MESSAGE_WINDOW)
             follower.last_inbound_at = now
             follower.custom_sent_since_inbound = 0
+            if window_was_closed:
+                # Messages parked as "waiting" (no template to reach them) can go out now.
+                await session.execute(
+                    update(OutboxMessage).where(OutboxMessage.openid == openid, OutboxMessage.status == "waiting")
+                    .values(status="pending", next_attempt_at=now))
         if event in ("subscribe", "subscribe_scan"):
             follower.subscribed = True
             follower.subscribed_at = now

@@ -18,7 +18,8 @@ IDLE = "idle"
 
 async def load(ctx: Context) -> Conversation:
     conv = ctx.extra.get("conversation")
-    if conv is None:
+    # The webhook already looked the row up; only load when nobody has (None there means "no row").
+    if conv is None and "conversation" not in ctx.extra:
         conv = await ctx.session.get(Conversation, ctx.openid)
     if conv is None:
         conv = Conversation(openid=ctx.openid, state=IDLE, data={}, last_list=[], updated_at=ctx.rt.now())
