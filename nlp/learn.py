@@ -23,9 +23,11 @@ from dataclasses import dataclass
 
 import ahocorasick
 
+from nlp.categorise import keyword_counts
 from nlp.normalize import match_form
 
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+NGRAMS = (1, 2, 3)
 
 
 @dataclass
@@ -40,7 +42,7 @@ def candidate_keywords(text: str, word_fn: Callable[[str], Iterable[str]] | None
     out: set[str] = set()
     t = match_form(text)
     for run in _CJK_RUN.findall(t):
-        for n in (2, 3):
+        for n in NGRAMS:
             out.update(run[i : i + n] for i in range(len(run) - n + 1))
     if word_fn is not None:
         out.update(w for w in word_fn(t) if 2 <= len(w) <= 6 and _CJK_RUN.fullmatch(w))
@@ -62,81 +64,116 @@ def build_vocab(texts: Sequence[str], min_df: int = 2, max_features: int = 40000
     return [k for k, _ in kept[:max_features]]
 
 
-def featurize(texts: Sequence[str], vocab: Sequence[str]) -> list[list[int]]:
-    """For each message, the sorted ids of vocabulary keywords it contains (substring match)."""
+def featurize(texts: Sequence[str], vocab: Sequence[str]) -> list[dict[int, int]]:
+    """For each message, {keyword id: weighted count}, counted exactly as the Categoriser does."""
     auto = ahocorasick.Automaton()
     for i, k in enumerate(vocab):
         auto.add_word(k, i)
     auto.make_automaton()
-    return [sorted({v for _, v in auto.iter(match_form(t))}) for t in texts]
+    return [keyword_counts(auto, match_form(t)) for t in texts]
 
 
-def _design(rows: Sequence[Sequence[int]], n_features: int):
-    import numpy as np
+class _Sparse:
+    """Rows scaled by 1/sqrt(sum of squared counts) -- the Categoriser's normalisation --
+    and, for training only, by `scale` (idf) so rare keywords are not over-penalised by l2.
+    Kept as coordinate arrays: a dense matrix of 70k candidate keywords is needlessly slow."""
 
-    X = np.zeros((len(rows), n_features), dtype=np.float32)
-    for r, ids in enumerate(rows):
-        if ids:
-            X[r, list(ids)] = 1.0 / math.sqrt(len(ids))
-    return X
+    def __init__(self, rows: Sequence[dict[int, int]], n_features: int, scale=None):
+        import numpy as np
+
+        self.n_rows, self.n_features = len(rows), n_features
+        lengths = [len(r) for r in rows]
+        self.row = np.repeat(np.arange(len(rows)), lengths)
+        self.col = np.fromiter((i for r in rows for i in r), dtype=np.int64, count=sum(lengths))
+        val = np.fromiter((c for r in rows for c in r.values()), dtype=np.float64, count=sum(lengths))
+        norms = np.sqrt(np.bincount(self.row, weights=val * val, minlength=len(rows)))
+        val = val / np.maximum(norms[self.row], 1e-12)
+        if scale is not None:
+            val = val * np.asarray(scale)[self.col]
+        self.val = val
+
+    def dot(self, W):
+        import numpy as np
+
+        out = np.zeros((self.n_rows, W.shape[1]))
+        contrib = self.val[:, None] * W[self.col]
+        for k in range(W.shape[1]):
+            out[:, k] = np.bincount(self.row, weights=contrib[:, k], minlength=self.n_rows)
+        return out
+
+    def tdot(self, G):
+        import numpy as np
+
+        out = np.zeros((self.n_features, G.shape[1]))
+        for k in range(G.shape[1]):
+            out[:, k] = np.bincount(self.col, weights=self.val * G[self.row, k], minlength=self.n_features)
+        return out
 
 
 def fit_softmax(
-    rows: Sequence[Sequence[int]],
+    rows: Sequence[dict[int, int]],
     y: Sequence[int],
     n_features: int,
     n_classes: int,
-    l2: float = 1e-4,
-    epochs: int = 300,
+    scale=None,
+    l2: float = 1e-5,
+    epochs: int = 200,
     lr: float = 0.05,
     nonneg: bool = False,
     progress: Callable[[int], None] | None = None,
 ):
-    """Full-batch Adam on mean cross-entropy + l2/2 |W|^2. Returns (W [features x classes], b)."""
+    """Full-batch Adam on mean cross-entropy + l2/2 |W|^2. Returns (W, b) with W
+    [features x classes] already multiplied by `scale`, i.e. weights on the
+    Categoriser's normalised counts."""
     import numpy as np
 
-    X = _design(rows, n_features)
-    Y = np.zeros((len(y), n_classes), dtype=np.float32)
+    X = _Sparse(rows, n_features, scale)
+    Y = np.zeros((len(y), n_classes))
     Y[np.arange(len(y)), list(y)] = 1.0
-    prior = Y.mean(axis=0) + 1e-6
-    W = np.zeros((n_features, n_classes), dtype=np.float32)
-    b = np.log(prior).astype(np.float32)
+    W = np.zeros((n_features, n_classes))
+    b = np.log(Y.mean(axis=0) + 1e-6)
     mW = np.zeros_like(W)
     vW = np.zeros_like(W)
-    mb = np.zeros_like(b)
-    vb = np.zeros_like(b)
     b1, b2, eps = 0.9, 0.999, 1e-8
     n = float(len(y))
     for t in range(1, epochs + 1):
-        Z = X @ W + b
+        Z = X.dot(W) + b
         Z -= Z.max(axis=1, keepdims=True)
         P = np.exp(Z)
         P /= P.sum(axis=1, keepdims=True)
         G = (P - Y) / n
-        gW = X.T @ G + l2 * W
-        gb = G.sum(axis=0)
+        gW = X.tdot(G) + l2 * W
+        b -= 0.1 * G.sum(axis=0)
         mW = b1 * mW + (1 - b1) * gW
         vW = b2 * vW + (1 - b2) * gW * gW
-        mb = b1 * mb + (1 - b1) * gb
-        vb = b2 * vb + (1 - b2) * gb * gb
-        c1, c2 = 1 - b1**t, 1 - b2**t
-        W -= lr * (mW / c1) / (np.sqrt(vW / c2) + eps)
-        b -= lr * (mb / c1) / (np.sqrt(vb / c2) + eps)
+        W -= lr * (mW / (1 - b1**t)) / (np.sqrt(vW / (1 - b2**t)) + eps)
         if nonneg:
             np.maximum(W, 0.0, out=W)
         if progress:
             progress(1)
+    if scale is not None:
+        W = W * np.asarray(scale)[:, None]
     return W, b
+
+
+def _idf(rows: Sequence[dict[int, int]], n_features: int):
+    import numpy as np
+
+    df = np.zeros(n_features)
+    for counts in rows:
+        df[list(counts)] += 1
+    return np.log((1 + len(rows)) / (1 + df)) + 1
 
 
 def learn(
     texts: Sequence[str],
     labels: Sequence[str],
-    top_k: int = 600,
+    top_k: int = 800,
     min_df: int = 2,
-    l2: float = 1e-4,
-    epochs: int = 300,
-    min_weight: float = 0.05,
+    l2: float = 1e-5,
+    epochs: int = 200,
+    min_weight: float = 0.02,
+    words: bool = False,
     progress: bool = False,
 ) -> LearnedModel:
     """Fit keyword weights per class; see the module docstring for the procedure."""
@@ -145,7 +182,7 @@ def learn(
     classes = sorted(set(labels))
     index = {c: i for i, c in enumerate(classes)}
     y = [index[lab] for lab in labels]
-    vocab = build_vocab(texts, min_df=min_df)
+    vocab = build_vocab(texts, min_df=min_df, max_features=10**6, words=words)
     rows = featurize(texts, vocab)
 
     bar = None
@@ -154,7 +191,7 @@ def learn(
 
         bar = tqdm(total=2 * epochs, desc="learn", unit="step", leave=False)
     tick = bar.update if bar else None
-    W, _ = fit_softmax(rows, y, len(vocab), len(classes), l2=l2, epochs=epochs, progress=tick)
+    W, _ = fit_softmax(rows, y, len(vocab), len(classes), _idf(rows, len(vocab)), l2=l2, epochs=epochs, progress=tick)
     # Softmax is unchanged by adding a constant to all of a feature's class weights;
     # measuring each weight above the feature's weakest class makes them comparable.
     Wp = W - W.min(axis=1, keepdims=True)
@@ -163,8 +200,10 @@ def learn(
         keep.update(int(i) for i in np.argsort(-Wp[:, k])[:top_k] if Wp[i, k] > 0)
     kept = sorted(keep)
     remap = {old: new for new, old in enumerate(kept)}
-    rows2 = [[remap[i] for i in r if i in remap] for r in rows]
-    W2, b2 = fit_softmax(rows2, y, len(kept), len(classes), l2=l2, epochs=epochs, nonneg=True, progress=tick)
+    rows2 = [{remap[i]: c for i, c in r.items() if i in remap} for r in rows]
+    W2, b2 = fit_softmax(
+        rows2, y, len(kept), len(classes), _idf(rows2, len(kept)), l2=l2, epochs=epochs, nonneg=True, progress=tick
+    )
     if bar:
         bar.close()
     keywords: dict[str, dict[str, float]] = {c: {} for c in classes}
@@ -186,13 +225,13 @@ def fragment(model: LearnedModel, texts: Sequence[str], labels: Sequence[str], l
     rows = featurize(texts, all_kw)
     docs_with: dict[str, Counter[str]] = {}
     contribution: dict[str, Counter[str]] = {c: Counter() for c in model.classes}
-    for ids, lab in zip(rows, labels, strict=True):
-        present = [all_kw[i] for i in ids]
-        scale = 1.0 / math.sqrt(len(present)) if present else 0.0
-        for k in present:
+    for counts, lab in zip(rows, labels, strict=True):
+        norm = math.sqrt(sum(c * c for c in counts.values())) or 1.0
+        for i, c in counts.items():
+            k = all_kw[i]
             docs_with.setdefault(k, Counter())[lab] += 1
             if lab in contribution:
-                contribution[lab][k] += model.keywords.get(lab, {}).get(k, 0.0) * scale
+                contribution[lab][k] += model.keywords.get(lab, {}).get(k, 0.0) * c / norm
     classes_out = {}
     for c in model.classes:
         kws = model.keywords[c]

@@ -11,9 +11,7 @@ import re
 import unicodedata
 
 # Zero-width and bidi marks survive NFKC and would split a keyword in two.
-_INVISIBLE = dict.fromkeys(
-    cp for cp in (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E)
-)
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060\ufeff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SPACE = re.compile(r"\s+")
 # A run of the same punctuation mark carries emphasis, not meaning.
@@ -25,7 +23,7 @@ def normalize(text: str) -> str:
     whitespace and repeated punctuation. Case is kept; matching lower-cases."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
     text = _CONTROL.sub(" ", text)
     text = _REPEATED_PUNCT.sub(r"\1", text)
     return _SPACE.sub(" ", text).strip()

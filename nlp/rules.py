@@ -62,7 +62,8 @@ class KindRule:
 class Rules:
     path: str
     threshold: float
-    override_score: float
+    unlearned_bias: float
+    short_message_chars: int
     category_boost: float
     triage_department: str
     supervision_department: str
@@ -172,8 +173,9 @@ def parse_rules(data: dict[str, Any], path: str = "<memory>") -> Rules:
     return Rules(
         path=path,
         threshold=float(data.get("threshold", 0.4)),
-        override_score=float(data.get("override_score", 4.0)),
-        category_boost=float(data.get("category_boost", 0.0)),
+        unlearned_bias=float(data.get("unlearned_bias", -3.0)),
+        short_message_chars=int(data.get("short_message_chars", 120)),
+        category_boost=float(data.get("category_boost", 0.3)),
         triage_department=triage,
         supervision_department=str(data.get("supervision_department", "督查室")),
         default_kind=str(data.get("default_kind", "申诉求决类")),
