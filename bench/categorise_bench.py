@@ -43,14 +43,24 @@ def startup_seconds() -> float:
         "import time; t=time.perf_counter(); from nlp import Categoriser, load_rules; "
         "c=Categoriser(load_rules()); c.categorise('物业费太贵'); print(time.perf_counter()-t)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).resolve().parents[1])
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
     return float(out.stdout.strip())
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("data", nargs="?", default=DEFAULT_DATA, help="labelled CSV (text,label) or a directory holding complaints-dev.csv")
+    ap.add_argument(
+        "data",
+        nargs="?",
+        default=DEFAULT_DATA,
+        help="labelled CSV (text,label) or a directory holding complaints-dev.csv",
+    )
     ap.add_argument("--no-cv", action="store_true", help="skip the cross-validation (about a minute)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
@@ -81,9 +91,13 @@ def main() -> int:
     print(f"throughput, first 60 characters: {result['msg_per_s_short60']} msg/s")
     if "cv" in result:
         cv = result["cv"]
-        print(f"5-fold CV (learned part fitted on 4 folds): accuracy {cv['accuracy']:.4f}  macro-F1 {cv['macro_f1']:.4f}")
+        print(
+            f"5-fold CV (learned part fitted on 4 folds): accuracy {cv['accuracy']:.4f}  macro-F1 {cv['macro_f1']:.4f}"
+        )
         for c, pc in cv["per_class"].items():
-            print(f"  {c:<8} P {pc['precision']:.3f}  R {pc['recall']:.3f}  F1 {pc['f1']:.3f}  n={pc['support']}")
+            print(
+                f"  {c:<8} P {pc['precision']:.3f}  R {pc['recall']:.3f}  F1 {pc['f1']:.3f}  n={pc['support']}"
+            )
     return 0
 
 

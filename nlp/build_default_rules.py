@@ -25,14 +25,20 @@ from nlp.rules import DEFAULT_RULES_PATH, read_rules_data
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("csv", help="labelled CSV with text,label columns (group labels)")
-    ap.add_argument("--rules", default=str(DEFAULT_RULES_PATH), help="rules file to read the hand-written part from")
+    ap.add_argument(
+        "--rules", default=str(DEFAULT_RULES_PATH), help="rules file to read the hand-written part from"
+    )
     ap.add_argument("--out", default=None, help="where to write (default: --rules)")
     ap.add_argument("--cv", action="store_true", help="report 5-fold cross-validation first")
     args = ap.parse_args(argv)
     texts, labels = read_labelled_csv(args.csv)
     if args.cv:
         report = cross_validate_rules(args.rules, texts, labels)
-        print(json.dumps({k: report[k] for k in ("accuracy", "macro_f1", "per_class")}, ensure_ascii=False, indent=1))
+        print(
+            json.dumps(
+                {k: report[k] for k in ("accuracy", "macro_f1", "per_class")}, ensure_ascii=False, indent=1
+            )
+        )
     base = hand_written_part(read_rules_data(args.rules))
     model = learn(texts, labels, progress=sys.stderr.isatty())
     merged = merge_fragment(base, fragment(model, [], [], level="group"))

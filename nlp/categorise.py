@@ -112,11 +112,10 @@ class Categoriser:
         self._keywords: list[str] = list(effects)
         self._effects: list[tuple[tuple[int, float], ...]] = [tuple(effects[k]) for k in self._keywords]
         self._effect_maps = [dict(e) for e in self._effects]
-        self._slot_members: dict[int, set[int]] = {}
-        for i, eff in enumerate(self._effects):
-            for slot, w in eff:
-                if w > 0:
-                    self._slot_members.setdefault(slot, set()).add(i)
+        self._learned_eff = [tuple(e for e in eff if e[0] < n_g) for eff in self._effects]
+        self._hand_eff = [tuple(e for e in eff if e[0] >= n_g) for eff in self._effects]
+        self._group_slot = {g.name: gi for gi, g in enumerate(self._learned)}
+        self._cat_slot = {c.name: n_g + j for j, c in enumerate(self._cats)}
         self._is_learned = [k in learned_kw for k in self._keywords]
         self._is_urgent = frozenset(i for i, k in enumerate(self._keywords) if k in set(rules.urgent))
         self._whole = frozenset(i for i, k in enumerate(self._keywords) if k in rules.whole_words)
@@ -170,20 +169,27 @@ class Categoriser:
         acc = [0.0] * self._n_slots
         n_learned = 0
         learned_norm = 0.0
-        effects, is_learned, n_g = self._effects, self._is_learned, self._cat_base
+        learned_eff, hand_eff, n_g = self._learned_eff, self._hand_eff, self._cat_base
         for i, c in ids.items():
-            if is_learned[i]:
-                n_learned += 1
-                learned_norm += c * c
             # Learned weights scale with occurrences (as in training); hand-written
             # keywords count once, so repeating a word cannot shout a category up.
-            for slot, w in effects[i]:
-                acc[slot] += w * c if slot < n_g else w
+            le = learned_eff[i]
+            if le:
+                n_learned += 1
+                learned_norm += c * c
+                for slot, w in le:
+                    acc[slot] += w * c
+            he = hand_eff[i]
+            if he:
+                for slot, w in he:
+                    acc[slot] += w
         if learned_norm:
             inv = 1.0 / math.sqrt(learned_norm)
             for gi in range(n_g):
                 acc[gi] *= inv
-        urgent = tuple(self._keywords[i] for i in ids if i in self._is_urgent)
+        urgent = ()
+        if not self._is_urgent.isdisjoint(ids):
+            urgent = tuple(self._keywords[i] for i in ids if i in self._is_urgent)
         kind, kind_dept = self._kind(acc)
 
         cat_scores = acc[self._cat_base : self._kind_base]
@@ -285,14 +291,10 @@ class Categoriser:
                 if w > 0:
                     out[kws[i]] = w
         else:
-            slots = [gi for gi, g in enumerate(self._learned) if g.name == group]
-            slots += [self._cat_base + j for j, c in enumerate(self._cats) if c.name == category]
+            gs = self._group_slot.get(group, -1)
+            cs = self._cat_slot.get(category, -1)
             maps = self._effect_maps
-            members: set[int] = set()
-            for slot in slots:
-                members |= self._slot_members[slot]
-            gs, cs = (slots + [-1, -1])[:2]
-            for i in members.intersection(ids):
+            for i in ids:
                 m = maps[i]
                 w = m.get(gs, 0.0) + m.get(cs, 0.0)
                 if w > 0:

@@ -28,7 +28,9 @@ def read_labelled_csv(path: str | Path) -> tuple[list[str], list[str]]:
         cols = reader.fieldnames or []
         missing = [c for c in ("text", "label") if c not in cols]
         if missing:
-            raise DataError(f"{path}: missing column(s) {', '.join(missing)}; found {', '.join(cols) or 'none'}")
+            raise DataError(
+                f"{path}: missing column(s) {', '.join(missing)}; found {', '.join(cols) or 'none'}"
+            )
         texts, labels = [], []
         for row in reader:
             if row["label"] is None or not row["label"].strip():
@@ -54,7 +56,12 @@ def metrics(gold: Sequence[str], pred: Sequence[str]) -> dict[str, Any]:
         prec = tp / n_pred if n_pred else 0.0
         rec = tp / n_gold if n_gold else 0.0
         f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-        per_class[c] = {"precision": round(prec, 4), "recall": round(rec, 4), "f1": round(f1, 4), "support": n_gold}
+        per_class[c] = {
+            "precision": round(prec, 4),
+            "recall": round(rec, 4),
+            "f1": round(f1, 4),
+            "support": n_gold,
+        }
         if n_gold:
             f1s.append(f1)
     acc = sum(conf[c][c] for c in labels) / len(gold) if gold else 0.0
@@ -68,7 +75,9 @@ def metrics(gold: Sequence[str], pred: Sequence[str]) -> dict[str, Any]:
     }
 
 
-def evaluate(cat: Categoriser, texts: Sequence[str], labels: Sequence[str], level: str = "group") -> dict[str, Any]:
+def evaluate(
+    cat: Categoriser, texts: Sequence[str], labels: Sequence[str], level: str = "group"
+) -> dict[str, Any]:
     start = time.perf_counter()
     decisions = [cat.categorise(t) for t in texts]
     elapsed = time.perf_counter() - start
@@ -97,7 +106,9 @@ def stratified_folds(labels: Sequence[str], k: int = 5, seed: int = 0) -> list[l
     return [sorted(f) for f in folds]
 
 
-def rules_from_learned(base: dict[str, Any], texts: Sequence[str], labels: Sequence[str], level: str = "group", **learn_kw) -> Rules:
+def rules_from_learned(
+    base: dict[str, Any], texts: Sequence[str], labels: Sequence[str], level: str = "group", **learn_kw
+) -> Rules:
     """Rules = `base` rules data with keywords learned from (texts, labels) merged in."""
     from nlp.learn import fragment, learn
     from nlp.merge import merge_fragment
@@ -123,7 +134,9 @@ def cross_validate(
     for f in folds:
         held = set(f)
         train = [i for i in range(len(texts)) if i not in held]
-        rules = rules_from_learned(base, [texts[i] for i in train], [labels[i] for i in train], level, **learn_kw)
+        rules = rules_from_learned(
+            base, [texts[i] for i in train], [labels[i] for i in train], level, **learn_kw
+        )
         cat = Categoriser(rules)
         start = time.perf_counter()
         for i in f:
@@ -149,7 +162,12 @@ def hand_written_part(rules_data: dict[str, Any]) -> dict[str, Any]:
 
 
 def cross_validate_rules(
-    rules_path: str | Path | None, texts: Sequence[str], labels: Sequence[str], k: int = 5, seed: int = 0, **learn_kw
+    rules_path: str | Path | None,
+    texts: Sequence[str],
+    labels: Sequence[str],
+    k: int = 5,
+    seed: int = 0,
+    **learn_kw,
 ) -> dict[str, Any]:
     """k-fold CV of a rules file the way it is built: its hand-written part plus
     group keywords learned on k-1 folds, evaluated on the remaining fold."""

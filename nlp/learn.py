@@ -49,7 +49,9 @@ def candidate_keywords(text: str, word_fn: Callable[[str], Iterable[str]] | None
     return out
 
 
-def build_vocab(texts: Sequence[str], min_df: int = 2, max_features: int = 40000, words: bool = True) -> list[str]:
+def build_vocab(
+    texts: Sequence[str], min_df: int = 2, max_features: int = 40000, words: bool = True
+) -> list[str]:
     """Candidate keywords seen in at least `min_df` messages, most frequent first."""
     word_fn = None
     if words:
@@ -191,7 +193,9 @@ def learn(
 
         bar = tqdm(total=2 * epochs, desc="learn", unit="step", leave=False)
     tick = bar.update if bar else None
-    W, _ = fit_softmax(rows, y, len(vocab), len(classes), _idf(rows, len(vocab)), l2=l2, epochs=epochs, progress=tick)
+    W, _ = fit_softmax(
+        rows, y, len(vocab), len(classes), _idf(rows, len(vocab)), l2=l2, epochs=epochs, progress=tick
+    )
     # Softmax is unchanged by adding a constant to all of a feature's class weights;
     # measuring each weight above the feature's weakest class makes them comparable.
     Wp = W - W.min(axis=1, keepdims=True)
@@ -202,7 +206,15 @@ def learn(
     remap = {old: new for new, old in enumerate(kept)}
     rows2 = [{remap[i]: c for i, c in r.items() if i in remap} for r in rows]
     W2, b2 = fit_softmax(
-        rows2, y, len(kept), len(classes), _idf(rows2, len(kept)), l2=l2, epochs=epochs, nonneg=True, progress=tick
+        rows2,
+        y,
+        len(kept),
+        len(classes),
+        _idf(rows2, len(kept)),
+        l2=l2,
+        epochs=epochs,
+        nonneg=True,
+        progress=tick,
     )
     if bar:
         bar.close()
@@ -244,7 +256,8 @@ def fragment(model: LearnedModel, texts: Sequence[str], labels: Sequence[str], l
                     "weight": w,
                     "contribution": round(contribution[c][k], 3),
                     "messages_in_class": docs_with.get(k, Counter())[c],
-                    "messages_elsewhere": sum(docs_with.get(k, Counter()).values()) - docs_with.get(k, Counter())[c],
+                    "messages_elsewhere": sum(docs_with.get(k, Counter()).values())
+                    - docs_with.get(k, Counter())[c],
                 }
                 for k, w in list(kws.items())[:30]
             ],

@@ -15,8 +15,10 @@ import yaml
 
 from nlp.rules import RulesError, parse_rules, read_rules_data
 
-HEADER = "# xinfang-bot categorisation rules. Edit by hand; `xinfang rules merge` rewrites\n" \
-         "# the learned `groups.*.keywords` from a reviewed fragment (see nlp/build_default_rules.py).\n"
+HEADER = (
+    "# xinfang-bot categorisation rules. Edit by hand; `xinfang rules merge` rewrites\n"
+    "# the learned `groups.*.keywords` from a reviewed fragment (see nlp/build_default_rules.py).\n"
+)
 
 
 def merge_fragment(rules_data: dict[str, Any], frag: dict[str, Any]) -> dict[str, Any]:
@@ -51,7 +53,9 @@ def dump_rules(data: dict[str, Any]) -> str:
     return HEADER + yaml.dump(data, allow_unicode=True, sort_keys=False, width=1000, default_flow_style=False)
 
 
-def merge_files(fragment_path: str | Path, rules_path: str | Path | None, out_path: str | Path) -> dict[str, Any]:
+def merge_files(
+    fragment_path: str | Path, rules_path: str | Path | None, out_path: str | Path
+) -> dict[str, Any]:
     with open(fragment_path, encoding="utf-8") as fh:
         try:
             frag = yaml.safe_load(fh)

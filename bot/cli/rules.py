@@ -26,7 +26,11 @@ def _rules(path: str | None):
 
 
 rules_option = click.option(
-    "--rules", "rules_path", type=click.Path(dir_okay=False), default=None, help="Rules file (default: packaged nlp/rules.yaml)."
+    "--rules",
+    "rules_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Rules file (default: packaged nlp/rules.yaml).",
 )
 
 
@@ -126,7 +130,9 @@ def format_report(report: dict) -> str:
     lines.append(f"{'class':<{width}}  precision  recall  f1      support")
     for c in report["labels"]:
         pc = report["per_class"][c]
-        lines.append(f"{c:<{width}}  {pc['precision']:.4f}     {pc['recall']:.4f}  {pc['f1']:.4f}  {pc['support']}")
+        lines.append(
+            f"{c:<{width}}  {pc['precision']:.4f}     {pc['recall']:.4f}  {pc['f1']:.4f}  {pc['support']}"
+        )
     lines.append("")
     lines.append("confusion (rows: label, columns: predicted, same order)")
     for g in report["labels"]:
@@ -138,7 +144,9 @@ def format_report(report: dict) -> str:
 @rules.command("learn")
 @click.argument("csv_path", metavar="FILE.csv", type=click.Path(exists=True, dir_okay=False))
 @click.option("--level", type=click.Choice(["group", "category"]), default="group", show_default=True)
-@click.option("--out", "out_path", type=click.Path(dir_okay=False), default="-", help="Fragment file (default stdout).")
+@click.option(
+    "--out", "out_path", type=click.Path(dir_okay=False), default="-", help="Fragment file (default stdout)."
+)
 @click.option("--top-k", type=int, default=None, help="Keywords kept per class before refitting.")
 @rules_option
 def learn_cmd(csv_path: str, level: str, out_path: str, top_k: int | None, rules_path: str | None) -> None:
@@ -154,7 +162,9 @@ def learn_cmd(csv_path: str, level: str, out_path: str, top_k: int | None, rules
         known = {c.name for c in _rules(rules_path).categories}
         unknown = sorted(set(labels) - known)
         if unknown:
-            raise click.ClickException(f"labels that are not categories of the rules file: {', '.join(unknown)}")
+            raise click.ClickException(
+                f"labels that are not categories of the rules file: {', '.join(unknown)}"
+            )
     kwargs = {"top_k": top_k} if top_k else {}
     start = time.perf_counter()
     model = learn(texts, labels, progress=len(texts) > 200 and sys.stderr.isatty(), **kwargs)
@@ -165,12 +175,21 @@ def learn_cmd(csv_path: str, level: str, out_path: str, top_k: int | None, rules
     else:
         Path(out_path).write_text(text, encoding="utf-8")
         n = sum(len(k) for k in model.keywords.values())
-        click.echo(f"wrote {out_path}: {len(model.classes)} classes, {n} keywords ({time.perf_counter() - start:.1f}s)", err=True)
+        click.echo(
+            f"wrote {out_path}: {len(model.classes)} classes, {n} keywords ({time.perf_counter() - start:.1f}s)",
+            err=True,
+        )
 
 
 @rules.command("merge")
 @click.argument("fragment_path", metavar="FRAGMENT.yaml", type=click.Path(exists=True, dir_okay=False))
-@click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None, help="Output (default: overwrite --rules).")
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Output (default: overwrite --rules).",
+)
 @rules_option
 def merge_cmd(fragment_path: str, out_path: str | None, rules_path: str | None) -> None:
     """Fold a reviewed learn fragment into the rules file."""

@@ -33,7 +33,9 @@ def test_default_rules_accuracy_on_own_sentences(capsys):
             group_ok += 1
     acc = 1 - len(wrong) / len(CASES)
     with capsys.disabled():
-        print(f"\ncategory accuracy on {len(CASES)} own sentences: {acc:.3f}; group accuracy {group_ok / len(CASES):.3f}")
+        print(
+            f"\ncategory accuracy on {len(CASES)} own sentences: {acc:.3f}; group accuracy {group_ok / len(CASES):.3f}"
+        )
         for w in wrong:
             print("  expected {}, got {}: {}".format(*w))
     assert acc >= 0.9
@@ -81,7 +83,9 @@ def test_deadline_override_and_departments(hand_rules_path):
     rules = load_rules(hand_rules_path)
     d = Categoriser(rules).categorise("物业不管事")
     assert d.category == "物业管理" and d.deadlines == {"ack_days": 10}
-    assert rules.departments == sorted(["住房和城乡建设局", "热力公司", "交通运输局", "信访局", "督查室", "纪委监委"])
+    assert rules.departments == sorted(
+        ["住房和城乡建设局", "热力公司", "交通运输局", "信访局", "督查室", "纪委监委"]
+    )
     default = load_rules()
     assert {"信访局", "督查室", "纪委监委"} <= set(default.departments)
     assert default.triage_department == "信访局" and default.supervision_department == "督查室"

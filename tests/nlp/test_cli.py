@@ -19,7 +19,9 @@ def _lines(output: str) -> list[dict]:
 
 def test_classify_json_contract():
     runner = CliRunner()
-    res = runner.invoke(rules, ["classify", "-"], input="小区物业费太贵了，物业公司不管事\n工地拖欠工资，我们要集体上访\n")
+    res = runner.invoke(
+        rules, ["classify", "-"], input="小区物业费太贵了，物业公司不管事\n工地拖欠工资，我们要集体上访\n"
+    )
     assert res.exit_code == 0, res.output
     out = _lines(res.output)
     assert len(out) == 2
