@@ -97,7 +97,6 @@ class Categoriser:
         for gi, g in enumerate(self._learned):
             for kw, w in g.keywords.items():
                 effects.setdefault(kw, []).append((gi, w))
-        learned_kw = set(effects)
         for j, c in enumerate(self._cats):
             for kw, w in c.keywords.items():
                 effects.setdefault(kw, []).append((n_g + j, w))
@@ -116,7 +115,6 @@ class Categoriser:
         self._hand_eff = [tuple(e for e in eff if e[0] >= n_g) for eff in self._effects]
         self._group_slot = {g.name: gi for gi, g in enumerate(self._learned)}
         self._cat_slot = {c.name: n_g + j for j, c in enumerate(self._cats)}
-        self._is_learned = [k in learned_kw for k in self._keywords]
         self._is_urgent = frozenset(i for i, k in enumerate(self._keywords) if k in set(rules.urgent))
         self._whole = frozenset(i for i, k in enumerate(self._keywords) if k in rules.whole_words)
         self._automaton = ahocorasick.Automaton()

@@ -171,7 +171,7 @@ def learn(
     texts: Sequence[str],
     labels: Sequence[str],
     top_k: int = 800,
-    min_df: int = 2,
+    min_df: int = 3,
     l2: float = 1e-5,
     epochs: int = 200,
     min_weight: float = 0.02,
