@@ -1,14 +1,18 @@
 """Learning keyword weights from labelled messages, for a person to review.
 
 The model is a multinomial logistic regression whose features are exactly
-what the Categoriser will see at run time: the presence of a keyword anywhere
-in the normalised message (Aho-Corasick substring match), each message scaled
-by 1/sqrt(number of keywords present). Candidate keywords are character 2-3
-grams of Chinese text and jieba words; after a first fit only the strongest
-`top_k` keywords per class are kept and the model is refitted on those alone,
-with weights held non-negative so every keyword reads as "evidence for" its
-classes. The result is a YAML fragment (`nlp.merge` folds it into a rules
-file) holding keywords and weights only -- never message text.
+what the Categoriser computes at run time: how often each keyword occurs in
+the normalised message (Aho-Corasick substring match, occurrences in the
+first characters counted double, see `nlp.categorise.keyword_counts`), the
+counts divided by their Euclidean norm. Candidate keywords are character 1-3
+grams of the Chinese text seen in at least `min_df` messages (optionally also
+jieba words). Training scales features by idf so rare keywords are not
+over-penalised by the l2 term; the idf is folded into the shipped weights, so
+the rules file needs nothing but keyword: weight. After a first fit only the
+strongest `top_k` keywords per class are kept and the model is refitted on
+those alone with weights held non-negative, so every keyword reads as
+"evidence for" its classes. The result is a YAML fragment (`nlp.merge` folds
+it into a rules file) of keywords and weights only -- never message text.
 
 numpy is needed here (and only here); categorising does not use it.
 """
@@ -38,7 +42,7 @@ class LearnedModel:
 
 
 def candidate_keywords(text: str, word_fn: Callable[[str], Iterable[str]] | None = None) -> set[str]:
-    """Character 2-3 grams of the Chinese runs of a message, plus jieba words of 2-6 characters."""
+    """Character 1-3 grams of the Chinese runs of a message, plus (with word_fn) jieba words of 2-6 characters."""
     out: set[str] = set()
     t = match_form(text)
     for run in _CJK_RUN.findall(t):
@@ -259,7 +263,9 @@ def fragment(model: LearnedModel, texts: Sequence[str], labels: Sequence[str], l
                     "messages_elsewhere": sum(docs_with.get(k, Counter()).values())
                     - docs_with.get(k, Counter())[c],
                 }
-                for k, w in list(kws.items())[:30]
+                # Largest total effect on the training messages first: what a reviewer
+                # should check before anything else.
+                for k, w in sorted(kws.items(), key=lambda kv: -contribution[c][kv[0]])[:30]
             ],
         }
     conflicts = []
