@@ -14,6 +14,7 @@ from bot.cli.outbox import outbox
 from bot.cli.people import people
 from bot.cli.reception import reception
 from bot.cli.report import report
+from bot.cli.rules import rules
 from bot.cli.serve import serve
 
 
@@ -34,3 +35,4 @@ main.add_command(chat)
 main.add_command(menu)
 main.add_command(reception)
 main.add_command(campaign)
+main.add_command(rules)
