@@ -150,12 +150,8 @@ async def continue_supplement(ctx: Context) -> Reply:
         await conversation.reset(ctx)
         return Reply("supplement_done", {"number": case.number})
     if ctx.msg_type in ("image", "voice", "video", "shortvideo"):
-        kind = "video" if ctx.msg_type in ("video", "shortvideo") else ctx.msg_type
-        attachment = media.new_attachment(ctx.rt, ctx.openid, ctx.fields, kind)
-        ctx.session.add(attachment)
-        await ctx.session.flush()
-        if kind in ("image", "voice"):
-            media.download_after_commit(ctx.session, ctx.rt, attachment)
+        attachment = await media.attach_message_media(ctx.session, ctx.rt, ctx.openid, ctx.msg_type, ctx.fields)
+        kind = attachment.kind
         await add_material(ctx.session, ctx.rt, case, ctx.openid, attachment=attachment)
         if kind != "voice" or not ctx.text:
             return Reply("supplement_media_added", {"number": case.number})

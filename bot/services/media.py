@@ -15,6 +15,7 @@ import logging
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -129,3 +130,16 @@ def _write(path: Path, data: bytes) -> None:
     tmp = path.with_suffix(path.suffix + ".part")
     tmp.write_bytes(data)
     tmp.replace(path)
+
+
+async def attach_message_media(session: AsyncSession, rt: Runtime, openid: str, msg_type: str,
+                               fields: dict[str, Any]) -> Attachment:
+    """Store the photo / voice / video of an inbound message as an attachment (not yet on a case)
+    and fetch its media once the message's transaction commits (WeChat keeps it only 3 days)."""
+    kind = "video" if msg_type in ("video", "shortvideo") else msg_type
+    attachment = new_attachment(rt, openid, fields, kind)
+    session.add(attachment)
+    await session.flush()
+    if kind in ("image", "voice"):
+        download_after_commit(session, rt, attachment)
+    return attachment

@@ -276,13 +276,7 @@ async def handle(ctx: Context) -> Reply:
 
 
 async def _attach(ctx: Context) -> Attachment:
-    kind = "video" if ctx.msg_type in ("video", "shortvideo") else ctx.msg_type
-    attachment = media.new_attachment(ctx.rt, ctx.openid, ctx.fields, kind)
-    ctx.session.add(attachment)
-    await ctx.session.flush()
-    if kind in ("image", "voice"):
-        media.download_after_commit(ctx.session, ctx.rt, attachment)
-    return attachment
+    return await media.attach_message_media(ctx.session, ctx.rt, ctx.openid, ctx.msg_type, ctx.fields)
 
 
 # ---- drafts left unfinished ---------------------------------------------------------------------

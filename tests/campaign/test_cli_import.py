@@ -14,8 +14,7 @@ from bot.cli import main
 from bot.clock import FakeClock
 from storage.engine import make_engine
 from storage.models import CampaignProblem, Case
-from tests import dbs
-from tests.jobs.world import runtime, seed_office
+from tests.jobs.world import seeded_sqlite_office
 
 HOUSING = "住建局"
 PHASE_FLAGS = ["--phase", "动员排查=2026-09-01:2026-09-15", "--phase", "集中下访=2026-09-16:2026-09-30",
@@ -60,14 +59,7 @@ def count(url: str, model) -> int:  # type: ignore[no-untyped-def]
 
 def test_campaign_cli_import_rejects_bad_rows_row_by_row_and_partial_imports_the_good_ones(
         tmp_path: Path, clock: FakeClock) -> None:
-    url = dbs.sqlite_url(tmp_path)
-
-    async def setup() -> None:
-        await dbs.create_schema(url)
-        async with runtime(url, clock) as rt:
-            await seed_office(rt)
-
-    asyncio.run(setup())
+    url = seeded_sqlite_office(tmp_path, clock)
     env = {"XINFANG_DATABASE_URL": url}
     runner = CliRunner()
 

@@ -6,10 +6,12 @@ end-to-end tests drive the same things through the fake WeChat platform.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -103,3 +105,18 @@ async def outbox(rt: Runtime) -> list[OutboxMessage]:
 def sent_list(rows: list[OutboxMessage], tz=TZ) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
     """(local time queued, kind, openid) per message, in order."""
     return [(r.created_at.astimezone(tz).strftime("%m-%d %H:%M"), r.kind, r.openid) for r in rows]
+
+
+def seeded_sqlite_office(directory: Path, clock) -> str:  # type: ignore[no-untyped-def]
+    """A fresh SQLite file holding the seeded office, for CLI tests that run commands in-process."""
+    from tests import dbs
+
+    url = dbs.sqlite_url(directory)
+
+    async def setup() -> None:
+        await dbs.create_schema(url)
+        async with runtime(url, clock) as rt:
+            await seed_office(rt)
+
+    asyncio.run(setup())
+    return url

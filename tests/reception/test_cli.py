@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
@@ -10,8 +9,7 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from bot.clock import FakeClock
-from tests import dbs
-from tests.jobs.world import runtime, seed_office
+from tests.jobs.world import seeded_sqlite_office
 
 CONFIG = """
 [[reception]]
@@ -28,14 +26,7 @@ slots = 10
 
 
 def test_reception_commands_add_list_and_cancel(tmp_path: Path, clock: FakeClock) -> None:
-    url = dbs.sqlite_url(tmp_path)
-
-    async def setup() -> None:
-        await dbs.create_schema(url)
-        async with runtime(url, clock) as rt:
-            await seed_office(rt)
-
-    asyncio.run(setup())
+    url = seeded_sqlite_office(tmp_path, clock)
     config = tmp_path / "xinfang.toml"
     config.write_text(CONFIG, encoding="utf-8")
     env = {"XINFANG_DATABASE_URL": url, "XINFANG_CONFIG": str(config)}
