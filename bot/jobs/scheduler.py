@@ -9,6 +9,7 @@ late within its grace time still runs — later than that, the next run covers i
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import logging
 from collections.abc import Awaitable, Callable
@@ -64,6 +65,10 @@ JOBS: tuple[Job, ...] = (
 )
 
 
+# How long shutdown waits for jobs already running (systemd's TimeoutStopSec is 15 s).
+STOP_TIMEOUT_SECONDS = 10
+
+
 async def run_job(rt: Runtime, job: Job) -> int:
     """Run one job; a failing job is logged (and counted as a bug, like a handler's) and must not
     stop the others."""
@@ -95,19 +100,41 @@ async def start_scheduler(rt: Runtime, *, jobs: tuple[Job, ...] = JOBS) -> Calla
             log.error("reception configuration rejected: %s", exc)
     scheduler = AsyncIOScheduler(timezone=rt.tz, job_defaults={
         "coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
+    running: set[asyncio.Task[object]] = set()
+
+    def tracked(fn: Callable[..., Awaitable[object]]) -> Callable[..., Awaitable[object]]:
+        # The job's work runs in its own task, shielded: at shutdown the executor's task may be
+        # cancelled, but a job is never cut off mid-transaction; ``stop`` waits for the work.
+        async def run(*args: object) -> object:
+            work: asyncio.Task[object] = asyncio.ensure_future(fn(*args))
+            running.add(work)
+            work.add_done_callback(running.discard)
+            return await asyncio.shield(work)
+
+        return run
+
     for job in jobs:
         seconds = job.every.total_seconds()
         scheduler.add_job(
-            run_job, IntervalTrigger(seconds=seconds, timezone=rt.tz), args=(rt, job), id=job.name,
+            tracked(run_job), IntervalTrigger(seconds=seconds, timezone=rt.tz), args=(rt, job), id=job.name,
             name=job.name, coalesce=True, max_instances=1, misfire_grace_time=int(max(seconds, 60)))
     # A one-off run right away (no trigger = now): catch up on whatever fell due while no scheduler ran.
-    scheduler.add_job(run_due_jobs, args=(rt,), id="catch_up", name="catch_up")
+    scheduler.add_job(tracked(run_due_jobs), args=(rt,), id="catch_up", name="catch_up")
     scheduler.start()
     log.info("scheduler started with %d jobs", len(jobs))
 
     async def stop() -> None:
-        if scheduler.running:
-            scheduler.shutdown(wait=False)
+        if not scheduler.running:
+            return
+        # Pause first so nothing new starts. A job submitted just before the pause has a task that
+        # has not started yet: let it start (and register its work) before waiting.
+        scheduler.pause()
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        if running:
+            log.info("waiting for %d running job(s) before stopping", len(running))
+            await asyncio.wait(set(running), timeout=STOP_TIMEOUT_SECONDS)
+        scheduler.shutdown(wait=False)
 
     return stop
 
