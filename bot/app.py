@@ -34,13 +34,8 @@ ALL_COMPONENTS = frozenset({"webhook", "sender", "scheduler"})
 def _categoriser(rules_file: str | None):  # type: ignore[no-untyped-def]
     # jieba and the rules load once per process, however many apps a test suite builds.
     from nlp import Categoriser, load_rules
-    from nlp.segment import tokenizer
 
-    categoriser = Categoriser(load_rules(Path(rules_file) if rules_file else None))
-    # jieba's dictionary (~0.5 s) loads lazily on the first whole-word rule; load it at start-up
-    # instead, so no citizen's message pays for it inside WeChat's 5-second limit.
-    tokenizer()
-    return categoriser
+    return Categoriser(load_rules(Path(rules_file) if rules_file else None))
 
 
 def build_runtime(settings: Settings, clock: Clock | None = None) -> tuple[Runtime, Callable[[], object]]:
@@ -83,7 +78,13 @@ def create_app(
             return
         rt, dispose = build_runtime(settings, clock)
         app[RUNTIME] = rt
+        # jieba's dictionary (~0.6 s) is needed only by whole-word rules; load it in a thread once
+        # the app is up, so neither readiness nor a citizen's first message waits for it.
+        from nlp.segment import tokenizer
+
+        jieba_loading = asyncio.get_running_loop().run_in_executor(None, tokenizer)
         yield
+        await jieba_loading
         await dispose()  # type: ignore[misc]
 
     async def http_ctx(app: web.Application) -> AsyncIterator[None]:
