@@ -69,8 +69,10 @@ async def start_booking(ctx: Context) -> str:
     assert occ is not None
     cases = await svc.cases_of_citizen(ctx.session, ctx.openid)
     case_lines = texts.BOOK_YOUR_CASES.format(lines="\n".join(
-        texts.BOOK_CASE_LINE.format(number=c.number, title=c.title) for c in cases)) if cases else ""
-    await conversation.set_state(ctx, BOOKING_SUBJECT, {"session_id": session_id, "day": day})
+        texts.BOOK_CASE_LINE.format(index=i, number=c.number, title=c.title)
+        for i, c in enumerate(cases, 1))) if cases else ""
+    await conversation.set_state(ctx, BOOKING_SUBJECT, {"session_id": session_id, "day": day,
+                                                        "case_numbers": [c.number for c in cases]})
     return texts.BOOK_ASK_SUBJECT.format(when=svc.describe_when(occ, ctx.rt), title=svc.leader_title(occ.session),
                                          form=occ.session.form, place=occ.session.place, cases=case_lines)
 
@@ -102,11 +104,15 @@ async def take_subject(ctx: Context) -> str:
     text = ctx.text.strip()
     if not text:
         return texts.BOOK_SUBJECT_EMPTY
+    listed = (await conversation.load(ctx)).data.get("case_numbers") or []
     match = CASE_NUMBER.search(text)
-    if match:
-        case = await svc.citizen_case(ctx.session, ctx.openid, match.group())
+    # A bare "1", "2"… picks from the cases listed in the question, as shown to the citizen.
+    number = listed[int(text) - 1] if text.isdigit() and 1 <= int(text) <= len(listed) else (
+        match.group() if match else None)
+    if number:
+        case = await svc.citizen_case(ctx.session, ctx.openid, number)
         if case is None:
-            return texts.BOOK_UNKNOWN_CASE.format(number=match.group().upper())
+            return texts.BOOK_UNKNOWN_CASE.format(number=number.upper())
         await conversation.update_data(ctx, case_id=case.id, description=None)
     else:
         await conversation.update_data(ctx, case_id=None, description=text[:svc.DESCRIPTION_MAX])

@@ -13,11 +13,11 @@ BOOK_USAGE = "请先发送“接访安排”查看场次，再发送“预约 �
 BOOK_NO_SUCH = "没有序号为 {index} 的接访场次。请发送“接访安排”查看最新安排。"
 BOOK_ASK_SUBJECT = (
     "您预约的是：{when} {title}{form}（{place}）。\n"
-    "请发送您要反映事项的编号（如 XF20261124-0007），或用一两句话简要说明问题。{cases}\n"
+    "请发送您要反映事项的编号（如 XF20261124-0007）或下面列出的序号，或用一两句话简要说明问题。{cases}\n"
     "发送“取消”放弃预约。"
 )
 BOOK_YOUR_CASES = "\n您已反映的事项：\n{lines}"
-BOOK_CASE_LINE = "· {number} {title}"
+BOOK_CASE_LINE = "{index}. {number} {title}"
 BOOK_UNKNOWN_CASE = "没有找到您名下编号为 {number} 的事项。请核对编号，或直接用文字简要说明问题。"
 BOOK_SUBJECT_EMPTY = "请用一两句话说明您要反映的问题，或发送事项编号。"
 BOOK_ASK_PEOPLE = "请问共有几人前来？请回复 1–5 之间的数字。\n（群体反映请推选不超过 5 名代表）"

@@ -22,8 +22,9 @@ async def test_citizens_book_in_chat_and_leader_gets_list_and_reminders(service:
     schedule = await service.say("o-citizen-a", "接访安排")
     assert "12月1日（周二）09:00–11:30" in schedule and "县委书记" in schedule and "余 10 个名额" in schedule
     asked = await service.say("o-citizen-a", "预约 1")
-    assert case_a.number in asked and "编号" in asked
-    assert "几人" in await service.say("o-citizen-a", case_a.number)
+    assert f"1. {case_a.number}" in asked and "编号" in asked
+    # "1" picks the first listed case (it is not taken as a one-character description).
+    assert "几人" in await service.say("o-citizen-a", "1")
     booked = await service.say("o-citizen-a", "2")
     assert "预约成功" in booked and case_a.number in booked
 
