@@ -21,6 +21,11 @@ from storage.repositories.sequences import next_in_sequence
 
 TITLE_MAX = 30
 
+NEW_CASE_NOTICE = (
+    "【新件】{number} {title}\n类别：{category}（{group}）\n受理期限：{ack_due}\n"
+    "发送“详情 {number}”查看，“受理 {number}”受理。"
+)
+
 # action -> (statuses it may start from, status it leads to)
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "accept": (frozenset({"registered"}), "accepted"),
@@ -146,3 +151,20 @@ async def file_case(
                        "department": dept.name if dept else None, "source": source,
                        "keywords": case.keywords, "urgent": case.urgent_flags})
     return case
+
+
+async def notify_new_case(session: AsyncSession, rt: Runtime, case: Case) -> int:
+    """Tell the routed department's bound staff that a new case is waiting for them (新件提醒)."""
+    from bot.outbox import notify_person
+    from storage.repositories.deadlines import department_staff
+
+    staff = (await department_staff(session, [case.department_id])).get(case.department_id, [])
+    due = case.ack_due_at.astimezone(rt.tz).strftime("%Y年%m月%d日") if case.ack_due_at else "—"
+    text = NEW_CASE_NOTICE.format(number=case.number, title=case.title, category=case.category,
+                                  group=case.category_group, ack_due=due)
+    sent = 0
+    for person in staff:
+        sent += await notify_person(session, rt, person, kind="new_case", text=text, case_id=case.id,
+                                    dedupe_key=f"new_case:c{case.id}",
+                                    fields={"case": case.number, "title": case.title, "due": due})
+    return sent

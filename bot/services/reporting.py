@@ -25,7 +25,7 @@ from bot.dispatch import Context
 from bot.outbox import notify
 from bot.runtime import Runtime
 from bot.services import conversation, media, risk
-from bot.services.cases import Actor, file_case
+from bot.services.cases import Actor, file_case, notify_new_case
 from nlp import Decision, find_phones
 from storage.models import Attachment, Conversation, Follower
 from storage.repositories.cases import draft_attachments
@@ -205,6 +205,7 @@ async def confirm(ctx: Context, draft: dict[str, Any]) -> Reply:
         longitude=draft.get("longitude"), phone=draft.get("phone"), attachments=attachments,
     )
     assessed = await risk.assess_new_case(session, rt, case)
+    await notify_new_case(session, rt, case)
     await conversation.reset(ctx)
     return Reply("filed", {
         "number": case.number, "department": draft["decision"]["department"],
