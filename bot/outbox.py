@@ -3,6 +3,7 @@ transaction, so a change and the messages it causes commit (or vanish) together.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,3 +34,16 @@ async def notify_person(
     key = f"{dedupe_key}:p{person.id}" if dedupe_key else None
     return await notify(session, rt, openid=person.openid, kind=kind, text=text, case_id=case_id,
                         dedupe_key=key, fields=fields)
+
+
+async def notify_people(
+    session: AsyncSession, rt: Runtime, people: Iterable[Person | None], *, kind: str, text: str,
+    case_id: int | None = None, dedupe_key: str | None = None, fields: dict[str, Any] | None = None,
+) -> int:
+    """``notify_person`` for each distinct person (one message each, however often listed)."""
+    distinct = {p.id: p for p in people if p is not None}
+    sent = 0
+    for person in distinct.values():
+        sent += await notify_person(session, rt, person, kind=kind, text=text, case_id=case_id,
+                                    dedupe_key=dedupe_key, fields=fields)
+    return sent

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.jobs import texts
-from bot.outbox import notify, notify_person
+from bot.outbox import notify, notify_people, notify_person
 from bot.runtime import Runtime
 from bot.services.cases import Actor, can, record
 from bot.services.deadlines import Calendar
@@ -99,11 +99,9 @@ async def near_due_alerts(rt: Runtime) -> int:
             text = texts.NEAR_DUE.format(number=c.number, title=c.title, deadline=label,
                                          due=_fmt_day(rt, c.due_at), left=left, command=command)
             key = f"near_due:{c.deadline}:c{c.id}:{c.due_at:%Y%m%dT%H%M}"
-            for person in targets[c.id]:
-                sent += await notify_person(session, rt, person, kind="near_due_alert", text=text,
-                                            case_id=c.id, dedupe_key=key,
-                                            fields={"case": c.number, "deadline": label,
-                                                    "due": _fmt_day(rt, c.due_at)})
+            sent += await notify_people(session, rt, targets[c.id], kind="near_due_alert", text=text,
+                                        case_id=c.id, dedupe_key=key,
+                                        fields={"case": c.number, "deadline": label, "due": _fmt_day(rt, c.due_at)})
     return sent
 
 
@@ -124,10 +122,9 @@ async def overdue_alerts(rt: Runtime) -> int:
             text = texts.OVERDUE.format(number=c.number, title=c.title, deadline=label,
                                         due=_fmt_day(rt, c.due_at), late=late, command=command)
             key = f"overdue:{c.deadline}:c{c.id}:{moment:%Y%m%d}"
-            for person in targets[c.id]:
-                sent += await notify_person(session, rt, person, kind="overdue_alert", text=text,
-                                            case_id=c.id, dedupe_key=key,
-                                            fields={"case": c.number, "deadline": label, "late_days": late})
+            sent += await notify_people(session, rt, targets[c.id], kind="overdue_alert", text=text,
+                                        case_id=c.id, dedupe_key=key,
+                                        fields={"case": c.number, "deadline": label, "late_days": late})
     return sent
 
 
@@ -158,10 +155,9 @@ async def escalation_digest(rt: Runtime) -> int:
             lines.append(texts.ESCALATION_MORE.format(more=len(cases) - DIGEST_MAX_LINES))
         text = (texts.ESCALATION_HEAD.format(today=_fmt_date(today), count=len(cases)) + "\n".join(lines)
                 + texts.ESCALATION_TAIL)
-        for person in supervisors:
-            sent += await notify_person(session, rt, person, kind="escalation_digest", text=text,
-                                        dedupe_key=f"escalation:{moment:%Y%m%d}",
-                                        fields={"count": len(cases), "date": _fmt_date(today)})
+        sent += await notify_people(session, rt, supervisors, kind="escalation_digest", text=text,
+                                    dedupe_key=f"escalation:{moment:%Y%m%d}",
+                                    fields={"count": len(cases), "date": _fmt_date(today)})
     return sent
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
-from bot.outbox import notify_person
+from bot.outbox import notify_people, notify_person
 from bot.runtime import Runtime
 from bot.services import campaign as svc
 from bot.services import campaign_texts as texts
@@ -102,10 +102,9 @@ async def weekly_digest(rt: Runtime) -> int:
             # Template messages show only their fields: the totals go there, the lines stay in content.
             fields = {"campaign": current.campaign.name, "phase": phase, **svc.figure_values(total),
                       "content": text[:200]}
-            for person in await svc.lead_office_people(session, current.campaign):
-                sent += await notify_person(
-                    session, rt, person, kind="campaign_digest", text=text,
-                    dedupe_key=f"campaign_digest:c{current.campaign.id}:{monday.isoformat()}", fields=fields)
+            sent += await notify_people(
+                session, rt, await svc.lead_office_people(session, current.campaign), kind="campaign_digest",
+                text=text, dedupe_key=f"campaign_digest:c{current.campaign.id}:{monday.isoformat()}", fields=fields)
     return sent
 
 

@@ -12,7 +12,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.jobs import texts
-from bot.outbox import notify, notify_person
+from bot.outbox import notify, notify_people
 from bot.runtime import Runtime
 from bot.services import reception as svc
 from storage.repositories.deadlines import people_by_id
@@ -45,10 +45,9 @@ async def eve_notices(rt: Runtime) -> int:
                 when=when, place=occ.session.place, form=occ.session.form, count=len(bookings),
                 lines=visitor_lines(bookings), day=occ.day.isoformat())
             key = f"reception_eve:s{occ.session.id}:{occ.day.isoformat()}"
-            for person in await _receivers(session, occ):
-                sent += await notify_person(session, rt, person, kind="reception_list", text=text,
-                                            dedupe_key=key, fields={"time": when, "place": occ.session.place,
-                                                                    "count": len(bookings)})
+            sent += await notify_people(session, rt, await _receivers(session, occ), kind="reception_list",
+                                        text=text, dedupe_key=key,
+                                        fields={"time": when, "place": occ.session.place, "count": len(bookings)})
             for booking in bookings:
                 sent += await notify(
                     session, rt, openid=booking.openid, kind="reception_reminder", case_id=booking.case_id,
@@ -73,9 +72,8 @@ async def morning_reminders(rt: Runtime) -> int:
             text = texts.RECEPTION_MORNING.format(when=when, place=occ.session.place, form=occ.session.form,
                                                   count=len(bookings))
             key = f"reception_morning:s{occ.session.id}:{occ.day.isoformat()}"
-            for person in await _receivers(session, occ):
-                sent += await notify_person(session, rt, person, kind="reception_reminder", text=text,
-                                            dedupe_key=key, fields={"time": when, "place": occ.session.place})
+            sent += await notify_people(session, rt, await _receivers(session, occ), kind="reception_reminder",
+                                        text=text, dedupe_key=key, fields={"time": when, "place": occ.session.place})
     return sent
 
 

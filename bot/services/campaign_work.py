@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.outbox import notify, notify_person
+from bot.outbox import notify, notify_people
 from bot.runtime import Runtime
 from bot.services import campaign as svc
 from bot.services import campaign_texts as texts
@@ -96,12 +96,9 @@ async def major_risk_alert(session: AsyncSession, rt: Runtime, campaign: Campaig
         receivers[cd.leader.id] = cd.leader
     for person in await svc.lead_office_people(session, campaign):
         receivers.setdefault(person.id, person)
-    sent = 0
-    for person in receivers.values():
-        sent += await notify_person(session, rt, person, kind="campaign_risk", text=text, case_id=case.id,
-                                    dedupe_key=f"campaign_risk:{case.id}",
-                                    fields={"number": case.number, "content": text[:200]})
-    return sent
+    return await notify_people(session, rt, receivers.values(), kind="campaign_risk", text=text, case_id=case.id,
+                               dedupe_key=f"campaign_risk:{case.id}",
+                               fields={"number": case.number, "content": text[:200]})
 
 
 async def department_for(session: AsyncSession, rt: Runtime, campaign: Campaign, person: Person,
@@ -271,9 +268,8 @@ async def submit_suggestion(session: AsyncSession, rt: Runtime, openid: str, con
     if not receivers and cd is None:
         receivers = await svc.lead_office_people(session, now.campaign)
     text = texts.SUGGESTION_RECEIVED.format(campaign=now.campaign.name, number=case.number, title=case.title)
-    for person in receivers:
-        await notify_person(session, rt, person, kind="campaign_suggestion", text=text, case_id=case.id,
-                            fields={"number": case.number, "content": text[:200]})
+    await notify_people(session, rt, receivers, kind="campaign_suggestion", text=text, case_id=case.id,
+                        fields={"number": case.number, "content": text[:200]})
     return Outcome(True, "", case, {"campaign": now.campaign.name, "department": case.department.name})
 
 

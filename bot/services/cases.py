@@ -155,16 +155,13 @@ async def file_case(
 
 async def notify_new_case(session: AsyncSession, rt: Runtime, case: Case) -> int:
     """Tell the routed department's bound staff that a new case is waiting for them (新件提醒)."""
-    from bot.outbox import notify_person
+    from bot.outbox import notify_people
     from storage.repositories.deadlines import department_staff
 
     staff = (await department_staff(session, [case.department_id])).get(case.department_id, [])
     due = case.ack_due_at.astimezone(rt.tz).strftime("%Y年%m月%d日") if case.ack_due_at else "—"
     text = NEW_CASE_NOTICE.format(number=case.number, title=case.title, category=case.category,
                                   group=case.category_group, ack_due=due)
-    sent = 0
-    for person in staff:
-        sent += await notify_person(session, rt, person, kind="new_case", text=text, case_id=case.id,
-                                    dedupe_key=f"new_case:c{case.id}",
-                                    fields={"case": case.number, "title": case.title, "due": due})
-    return sent
+    return await notify_people(session, rt, staff, kind="new_case", text=text, case_id=case.id,
+                               dedupe_key=f"new_case:c{case.id}",
+                               fields={"case": case.number, "title": case.title, "due": due})

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.dispatch import Context
-from bot.outbox import notify_person
+from bot.outbox import notify_people
 from bot.runtime import Runtime
 from bot.services import conversation, media
 from bot.services.cases import STATUS_LABELS, Actor, record
@@ -188,6 +188,5 @@ async def add_material(
         for person in await active_people(session, roles=("staff",), department_id=case.department_id):
             recipients.setdefault(person.id, person)
     notice = SUPPLEMENT_NOTICE.format(number=case.number, title=case.title, what=what)
-    for person in recipients.values():
-        await notify_person(session, rt, person, kind="supplement", text=notice, case_id=case.id,
-                            dedupe_key=f"supplement:{event.id}")
+    await notify_people(session, rt, recipients.values(), kind="supplement", text=notice, case_id=case.id,
+                        dedupe_key=f"supplement:{event.id}")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.outbox import notify, notify_person
+from bot.outbox import notify, notify_people
 from bot.runtime import Runtime
 from bot.services import workflow
 from bot.services.cases import Actor, can, record
@@ -102,7 +102,4 @@ async def _notify_responsible(session: AsyncSession, rt: Runtime, case: Case, *,
             people.append(person)
     if not people and case.department_id:
         people = await active_people(session, roles=("staff",), department_id=case.department_id)
-    sent = 0
-    for person in {p.id: p for p in people}.values():
-        sent += await notify_person(session, rt, person, kind=kind, text=text, case_id=case.id, dedupe_key=dedupe)
-    return sent
+    return await notify_people(session, rt, people, kind=kind, text=text, case_id=case.id, dedupe_key=dedupe)

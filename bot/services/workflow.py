@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.outbox import notify, notify_person
+from bot.outbox import notify, notify_people, notify_person
 from bot.runtime import Runtime
 from bot.services import people as people_service
 from bot.services.case_lookup import can_see
@@ -130,9 +130,8 @@ async def _colleagues(session: AsyncSession, rt: Runtime, case: Case, kind: str,
             recipients.setdefault(person.id, person)
     if actor is not None:
         recipients.pop(actor.id, None)
-    for person in recipients.values():
-        await notify_person(session, rt, person, kind=kind, text=text, case_id=case.id,
-                            fields={"number": case.number, "content": text[:200]})
+    await notify_people(session, rt, recipients.values(), kind=kind, text=text, case_id=case.id,
+                        fields={"number": case.number, "content": text[:200]})
 
 
 async def _refresh_people(session: AsyncSession, case: Case) -> None:
@@ -480,8 +479,7 @@ async def register_walk_in(session: AsyncSession, rt: Runtime, person: Person, c
     await _refresh_people(session, case)
     others = [p for p in await people_service.people_of_department(session, case.department_id)
               if p.id != person.id]
-    for colleague in others:
-        await notify_person(session, rt, colleague, kind="staff_update", case_id=case.id,
-                            text=f"【新登记】{case.number} {case.title}（来访登记：{who(person)}）",
-                            fields={"number": case.number})
+    await notify_people(session, rt, others, kind="staff_update", case_id=case.id,
+                        text=f"【新登记】{case.number} {case.title}（来访登记：{who(person)}）",
+                        fields={"number": case.number})
     return _ok(case, department=case.department.name, due=fmt_date(rt, case.ack_due_at))
