@@ -21,8 +21,9 @@ class InboundMessage(Base):
     event: Mapped[str | None] = mapped_column(String(64))
     content: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime]
-    # processing -> done; a retry that finds "processing" waits for the first delivery's reply.
-    status: Mapped[str] = mapped_column(String(16), default="processing")
+    # The webhook writes the row once, with its reply, in the message's own transaction, so a
+    # stored row is always "done"; the column lets tooling tell it apart from imported history.
+    status: Mapped[str] = mapped_column(String(16), default="done")
     # The plaintext reply XML given to WeChat ("" for "success"), replayed verbatim on retries.
     reply_xml: Mapped[str | None] = mapped_column(Text)
     finished_at: Mapped[datetime | None]
