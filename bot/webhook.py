@@ -15,17 +15,18 @@ from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bot.dispatch import Context, Dispatcher
 from bot.runtime import Runtime
 from bot.wechat import protocol
-from storage.models import Conversation, Follower, InboundMessage, OutboxMessage, Person
+from storage.models import Person
+from storage.repositories.inbound import Arrival, InboundStore, LogEntry, stored_reply
 
 log = logging.getLogger(__name__)
 
 CUSTOM_MESSAGE_WINDOW = timedelta(hours=48)
+WINDOW_EVENTS = frozenset({"subscribe", "subscribe_scan", "scan", "click", "location", "view"})
 SORRY = "抱歉，系统暂时繁忙，请稍后再发一次。您的信息不会丢失。"
 
 
@@ -108,29 +109,31 @@ class Webhook:
             except IntegrityError as exc:
                 # Another delivery of the same message committed first: replay its reply. Any other
                 # unique key (a new follower's first two pushes at once) is a race: do the work again.
-                row = await self._stored_row(inbound.dedupe_key)
-                if row is not None:
-                    return row.reply_xml or ""
+                stored = await self._stored_reply(inbound.dedupe_key)
+                if stored is not None:
+                    return stored
                 log.warning("retrying inbound %s after %s", inbound.dedupe_key, exc.orig)
             except OperationalError as exc:
                 # SQLite "database is locked" or a PostgreSQL serialisation hiccup: try again.
                 log.warning("retrying inbound %s after %s", inbound.dedupe_key, exc.orig)
             await asyncio.sleep(0.05 * (attempt + 1))
-        row = await self._stored_row(inbound.dedupe_key)
-        if row is None:
+        stored = await self._stored_reply(inbound.dedupe_key)
+        if stored is None:
             # Never answer "success" for a message we did not keep: a 503 makes WeChat retry.
             raise web.HTTPServiceUnavailable(text="busy")
-        return row.reply_xml or ""
+        return stored
 
-    async def _stored_row(self, key: str) -> InboundMessage | None:
+    async def _stored_reply(self, key: str) -> str | None:
         async with self.rt.sessions() as session:
-            return await session.scalar(select(InboundMessage).where(InboundMessage.dedupe_key == key))
+            return await stored_reply(session, key)
 
     async def _process_once(self, inbound: protocol.Inbound) -> str:
         """One transaction: the handler's changes, its outbox rows and the inbound-log row.
 
+        The bookkeeping (follower, person, conversation, log) is driver SQL on the session's own
+        connection (``storage.repositories.inbound``); handlers use the ORM session as usual.
         The inbound row goes in last, already carrying its reply: a concurrent delivery of the same
-        message then fails on the unique key at flush and its whole transaction rolls back, handler
+        message then fails on the unique key and its whole transaction rolls back, handler
         changes included (one INSERT instead of INSERT-then-UPDATE, no savepoint).
         """
         rt = self.rt
@@ -143,16 +146,13 @@ class Webhook:
         async with rt.sessions() as session:
             try:
                 async with session.begin():
-                    await self._touch_follower(session, openid, msg_type, event, now)
-                    # A concurrent first push from the same new follower conflicts here, before the
-                    # handler runs, and is retried by ``process``.
-                    await session.flush()
-                    person = await session.scalar(select(Person).where(Person.openid == openid, Person.active))
-                    conversation = await session.get(Conversation, openid)
+                    store = await InboundStore.open(session)
+                    arrival = await self._arrive(store, openid, msg_type, event, now)
+                    person = await session.get(Person, arrival.person_id) if arrival.person_id else None
+                    conv = arrival.conversation
                     ctx = Context(rt=rt, session=session, openid=openid, msg_type=msg_type, fields=f,
                                   message=inbound.message, person=person, event=event,
-                                  extra={"state": conversation.state if conversation else "idle",
-                                         "conversation": conversation})
+                                  extra={"state": conv.state, "conversation": conv})
                     try:
                         text = await self.dispatcher.dispatch(ctx)
                         # Flush the handler's own writes here: their constraint errors are bugs,
@@ -163,9 +163,10 @@ class Webhook:
                     except Exception as exc:
                         failure = exc
                         raise
+                    if conv.changed:
+                        await store.save_conversation(conv, now)
                     reply = self._render(inbound, text, now)
-                    session.add(self._inbound_row(inbound, msg_type, event, now, reply))
-                    await session.flush()  # a duplicate delivery raises IntegrityError here
+                    await store.log(self._log_entry(inbound, msg_type, event, now, reply))
                 return reply
             except Exception:
                 if failure is None:
@@ -175,8 +176,9 @@ class Webhook:
         rt.handler_errors.append(failure)
         reply = self._render(inbound, SORRY, now)
         async with rt.sessions() as session, session.begin():
-            await self._touch_follower(session, openid, msg_type, event, now)
-            session.add(self._inbound_row(inbound, msg_type, event, now, reply))
+            store = await InboundStore.open(session)
+            await self._arrive(store, openid, msg_type, event, now)
+            await store.log(self._log_entry(inbound, msg_type, event, now, reply))
         return reply
 
     def _render(self, inbound: protocol.Inbound, text: str | None, now: Any) -> str:
@@ -186,35 +188,18 @@ class Webhook:
         return protocol.render_text_reply(to_user=f["FromUserName"], from_user=f.get("ToUserName", ""),
                                           content=text, create_time=int(now.timestamp()))
 
-    def _inbound_row(self, inbound: protocol.Inbound, msg_type: str, event: str | None, now: Any,
-                     reply: str) -> InboundMessage:
+    def _log_entry(self, inbound: protocol.Inbound, msg_type: str, event: str | None, now: Any,
+                   reply: str) -> LogEntry:
         f = inbound.fields
-        return InboundMessage(
-            dedupe_key=inbound.dedupe_key, openid=f["FromUserName"], msg_type=msg_type, event=event,
-            content=(f.get("Content") or f.get("Recognition") or None), received_at=now, status="done",
-            reply_xml=reply, finished_at=self.rt.now(),
-        )
+        return LogEntry(dedupe_key=inbound.dedupe_key, openid=f["FromUserName"], msg_type=msg_type, event=event,
+                        content=(f.get("Content") or f.get("Recognition") or None), received_at=now,
+                        reply_xml=reply, finished_at=self.rt.now())
 
     @staticmethod
-    async def _touch_follower(session: Any, openid: str, msg_type: str, event: str | None, now: Any) -> None:
-        follower = await session.get(Follower, openid)
-        if follower is None:
-            follower = Follower(openid=openid, subscribed=True, subscribed_at=now, custom_sent_since_inbound=0)
-            session.add(follower)
-        # Events like TEMPLATESENDJOBFINISH are not the person talking: they do not open the window.
-        if msg_type != "event" or event in ("subscribe", "subscribe_scan", "scan", "click", "location", "view"):
-            window_was_closed = (follower.last_inbound_at is None
-                                 or now - follower.last_inbound_at > CUSTOM_MESSAGE_WINDOW)
-            follower.last_inbound_at = now
-            follower.custom_sent_since_inbound = 0
-            if window_was_closed:
-                # Messages parked as "waiting" (no template to reach them) can go out now.
-                await session.execute(
-                    update(OutboxMessage).where(OutboxMessage.openid == openid, OutboxMessage.status == "waiting")
-                    .values(status="pending", next_attempt_at=now))
-        if event in ("subscribe", "subscribe_scan"):
-            follower.subscribed = True
-            follower.subscribed_at = now
-        elif event == "unsubscribe":
-            follower.subscribed = False
-            follower.unsubscribed_at = now
+    async def _arrive(store: InboundStore, openid: str, msg_type: str, event: str | None, now: Any) -> Arrival:
+        # Events like TEMPLATESENDJOBFINISH are not the person talking: they do not open the
+        # 48-hour window. Reopening it releases messages parked as "waiting" (no template).
+        subscription = {"subscribe": "subscribe", "subscribe_scan": "subscribe",
+                        "unsubscribe": "unsubscribe"}.get(event or "", "")
+        return await store.arrive(openid, now, opens_window=msg_type != "event" or event in WINDOW_EVENTS,
+                                  subscription=subscription, window=CUSTOM_MESSAGE_WINDOW)

@@ -1,18 +1,25 @@
-"""Async engine and session factory for SQLite (WAL, embedded default) and PostgreSQL (asyncpg)."""
+"""Async engine and session factory for SQLite (WAL, embedded default) and PostgreSQL (asyncpg).
+
+SQLite connections are ``storage.sqlite_inline.InlineConnection``: statements run on the event
+loop's thread (that module says why and what keeps the loop from blocking).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from storage.sqlite_inline import inline_creator
 
 SessionFactory = async_sessionmaker[AsyncSession]
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        engine = create_async_engine(url, async_creator=inline_creator(make_url(url).database or ""), **kwargs)
         _configure_sqlite(engine)
         return engine
     if "poolclass" not in kwargs:
@@ -31,7 +38,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        # Lock waits are retried asynchronously by the inline driver; checkpoints run off the loop.
+        cur.execute("PRAGMA busy_timeout=0")
+        cur.execute("PRAGMA wal_autocheckpoint=0")
         cur.close()
 
     @event.listens_for(engine.sync_engine, "begin")

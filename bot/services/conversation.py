@@ -1,7 +1,9 @@
 """Conversation state (the FSM storage): a named state plus a small data dict per openid, in the DB.
 
 State names are namespaced by the flow that owns them (``report_*``, ``booking_*``, ``staff_*``…);
-``idle`` means no flow is running.
+``idle`` means no flow is running. The webhook reads the record when a message arrives and writes
+it back, in the message's own transaction, only if a handler changed it
+(``storage.repositories.inbound``).
 """
 
 from __future__ import annotations
@@ -11,38 +13,37 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.dispatch import Context
-from storage.models import Conversation
+from storage.repositories.inbound import IDLE, ConversationState
 
-IDLE = "idle"
+__all__ = ["IDLE", "ConversationState", "load", "remember_list", "reset", "set_state", "update_data"]
 
 
-async def load(ctx: Context) -> Conversation:
+async def load(ctx: Context) -> ConversationState:
     conv = ctx.extra.get("conversation")
-    # The webhook already looked the row up; only load when nobody has (None there means "no row").
-    if conv is None and "conversation" not in ctx.extra:
-        conv = await ctx.session.get(Conversation, ctx.openid)
     if conv is None:
-        conv = Conversation(openid=ctx.openid, state=IDLE, data={}, last_list=[], updated_at=ctx.rt.now())
-        ctx.session.add(conv)
-    ctx.extra["conversation"] = conv
+        # Only a message the webhook did not arrive (never in production) gets a blank record here.
+        conv = ctx.extra["conversation"] = ConversationState(ctx.openid)
     return conv
 
 
-async def set_state(ctx: Context, state: str, data: dict[str, Any] | None = None) -> Conversation:
+def _changed(ctx: Context, conv: ConversationState) -> ConversationState:
+    conv.updated_at = ctx.rt.now()
+    conv.changed = True
+    return conv
+
+
+async def set_state(ctx: Context, state: str, data: dict[str, Any] | None = None) -> ConversationState:
     conv = await load(ctx)
     conv.state = state
-    # Reassign (not mutate) so SQLAlchemy sees the JSON change.
     conv.data = dict(data or {})
-    conv.updated_at = ctx.rt.now()
     ctx.extra["state"] = state
-    return conv
+    return _changed(ctx, conv)
 
 
-async def update_data(ctx: Context, **changes: Any) -> Conversation:
+async def update_data(ctx: Context, **changes: Any) -> ConversationState:
     conv = await load(ctx)
     conv.data = {**(conv.data or {}), **changes}
-    conv.updated_at = ctx.rt.now()
-    return conv
+    return _changed(ctx, conv)
 
 
 async def reset(ctx: Context) -> None:
@@ -53,4 +54,4 @@ async def remember_list(session: AsyncSession, ctx: Context, case_ids: list[int]
     """Short indexes (1, 2, …) of the last list shown refer to these case ids."""
     conv = await load(ctx)
     conv.last_list = list(case_ids)
-    conv.updated_at = ctx.rt.now()
+    _changed(ctx, conv)
