@@ -33,7 +33,6 @@ class Context:
     openid: str
     msg_type: str  # text / image / voice / location / video / event / ...
     fields: dict[str, Any]
-    message: Any = None  # the wechatpy object
     person: Person | None = None
     event: str | None = None  # lower-case event name for msg_type == "event"
     extra: dict[str, Any] = field(default_factory=dict)
@@ -56,7 +55,9 @@ class Context:
 
     @property
     def words(self) -> list[str]:
-        return self.text.split()
+        if "_words" not in self.extra:
+            self.extra["_words"] = self.text.split()
+        return self.extra["_words"]  # type: ignore[no-any-return]
 
     @property
     def command(self) -> str:
@@ -101,16 +102,22 @@ class Router:
 class Dispatcher:
     def __init__(self) -> None:
         self.routers: list[Router] = []
+        self._index: _RouteIndex | None = None
 
     def include(self, router: Router) -> Dispatcher:
         self.routers.append(router)
         return self
 
     def find(self, ctx: Context) -> Handler | None:
-        for router in self.routers:
-            for route in router.routes:
-                if route.matches(ctx):
-                    return route.handler
+        count = sum(len(router.routes) for router in self.routers)
+        if self._index is None or self._index.size != count:
+            self._index = _RouteIndex([route for router in self.routers for route in router.routes])
+        routes = self._index.plain
+        if ctx.msg_type in ("text", "voice"):
+            routes = self._index.by_word.get(ctx.command, routes)
+        for route in routes:
+            if route.matches(ctx):
+                return route.handler
         return None
 
     async def dispatch(self, ctx: Context) -> str | None:
@@ -118,6 +125,30 @@ class Dispatcher:
         if handler is None:
             return None
         return await handler(ctx)
+
+
+class _RouteIndex:
+    """Routes in dispatch order, with those whose ``command`` filter cannot match left out.
+
+    A message is checked against every route until one matches; most routes are commands, so a
+    message whose first word is no command skips them all (the same answer, fewer checks).
+    """
+
+    def __init__(self, routes: list[_Route]) -> None:
+        self.size = len(routes)
+        words_of = [_command_words(route) for route in routes]
+        self.plain = tuple(route for route, words in zip(routes, words_of, strict=True) if words is None)
+        every = {word for words in words_of if words for word in words}
+        self.by_word = {word: tuple(route for route, words in zip(routes, words_of, strict=True)
+                                    if words is None or word in words) for word in every}
+
+
+def _command_words(route: _Route) -> frozenset[str] | None:
+    for f in route.filters:
+        words = getattr(f, "command_words", None)
+        if words is not None:
+            return words  # type: ignore[no-any-return]
+    return None
 
 
 # ---- filters -------------------------------------------------------------------------------------
@@ -137,7 +168,11 @@ def click(*keys: str) -> Filter:
 
 def command(*words: str) -> Filter:
     """The first word of a text (or recognised voice) message is one of ``words``."""
-    return lambda ctx: ctx.msg_type in ("text", "voice") and ctx.command in words
+    def matches(ctx: Context) -> bool:
+        return ctx.msg_type in ("text", "voice") and ctx.command in words
+
+    matches.command_words = frozenset(words)  # type: ignore[attr-defined]  # read by _RouteIndex
+    return matches
 
 
 def text_matches(predicate: Callable[[str], bool]) -> Filter:

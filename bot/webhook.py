@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from bot.dispatch import Context, Dispatcher
 from bot.runtime import Runtime
@@ -113,8 +113,11 @@ class Webhook:
                 if stored is not None:
                     return stored
                 log.warning("retrying inbound %s after %s", inbound.dedupe_key, exc.orig)
-            except OperationalError as exc:
-                # SQLite "database is locked" or a PostgreSQL serialisation hiccup: try again.
+            except DBAPIError as exc:
+                # SQLite "database is locked", a PostgreSQL serialisation hiccup, or a pooled
+                # connection the server closed (found on use: the pool does not ping first).
+                if not isinstance(exc, OperationalError) and not exc.connection_invalidated:
+                    raise
                 log.warning("retrying inbound %s after %s", inbound.dedupe_key, exc.orig)
             await asyncio.sleep(0.05 * (attempt + 1))
         stored = await self._stored_reply(inbound.dedupe_key)
@@ -151,7 +154,7 @@ class Webhook:
                     person = await session.get(Person, arrival.person_id) if arrival.person_id else None
                     conv = arrival.conversation
                     ctx = Context(rt=rt, session=session, openid=openid, msg_type=msg_type, fields=f,
-                                  message=inbound.message, person=person, event=event,
+                                  person=person, event=event,
                                   extra={"state": conv.state, "conversation": conv})
                     try:
                         text = await self.dispatcher.dispatch(ctx)
@@ -163,10 +166,9 @@ class Webhook:
                     except Exception as exc:
                         failure = exc
                         raise
-                    if conv.changed:
-                        await store.save_conversation(conv, now)
                     reply = self._render(inbound, text, now)
-                    await store.log(self._log_entry(inbound, msg_type, event, now, reply))
+                    await store.finish(conv if conv.changed else None,
+                                       self._log_entry(inbound, msg_type, event, now, reply))
                 return reply
             except Exception:
                 if failure is None:
@@ -178,7 +180,7 @@ class Webhook:
         async with rt.sessions() as session, session.begin():
             store = await InboundStore.open(session)
             await self._arrive(store, openid, msg_type, event, now)
-            await store.log(self._log_entry(inbound, msg_type, event, now, reply))
+            await store.finish(None, self._log_entry(inbound, msg_type, event, now, reply))
         return reply
 
     def _render(self, inbound: protocol.Inbound, text: str | None, now: Any) -> str:

@@ -8,6 +8,7 @@ parse failure to one exception type so the webhook answers 400 with no side effe
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import re
@@ -66,11 +67,15 @@ def guard_xml(text: str) -> dict[str, Any]:
 class Inbound:
     """A verified, decrypted, parsed inbound delivery."""
 
-    message: Any  # a wechatpy message or event object
     fields: dict[str, Any]
     xml: str
     # Index into the configured AES keys that decrypted it (reply with the same key); None = plaintext.
     key_index: int | None
+
+    @functools.cached_property
+    def message(self) -> Any:
+        """The wechatpy message or event object, parsed on first use (no handler needs it yet)."""
+        return parse_message(self.xml)
 
     @property
     def dedupe_key(self) -> str:
@@ -111,11 +116,7 @@ def parse_inbound(xml: str, key_index: int | None) -> Inbound:
     fields = guard_xml(xml)
     if not fields.get("MsgType") or not fields.get("FromUserName"):
         raise BadRequest("missing MsgType or FromUserName")
-    try:
-        message = parse_message(xml)
-    except Exception as exc:  # xmltodict / field conversion errors on odd but well-formed XML
-        raise BadRequest(f"cannot parse message: {type(exc).__name__}") from exc
-    return Inbound(message=message, fields=fields, xml=xml, key_index=key_index)
+    return Inbound(fields=fields, xml=xml, key_index=key_index)
 
 
 # XML 1.0 forbids most C0 controls; WeChat drops replies that contain them.

@@ -76,11 +76,9 @@ class InboundStore:
         outbox rows parked as "waiting" when the window reopens, and read person and conversation."""
         raise NotImplementedError
 
-    async def save_conversation(self, conv: ConversationState, now: datetime) -> None:
-        raise NotImplementedError
-
-    async def log(self, entry: LogEntry) -> None:
-        """Insert the inbound-log row; a duplicate delivery raises ``IntegrityError``."""
+    async def finish(self, conv: ConversationState | None, entry: LogEntry) -> None:
+        """Write the conversation back (if given) and insert the inbound-log row; a duplicate
+        delivery raises ``IntegrityError``."""
         raise NotImplementedError
 
 
@@ -98,7 +96,7 @@ async def stored_reply(session: AsyncSession, dedupe_key: str) -> str | None:
 def _sqlite_time(value: datetime | None) -> str | None:
     if value is None:
         return None
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _sqlite_parse(value: str | None) -> datetime | None:
@@ -148,11 +146,11 @@ class _SQLiteStore(InboundStore):
             _sqlite_parse(conv[3]))
         return Arrival(person[0] if person is not None else None, state, closed)
 
-    async def save_conversation(self, conv: ConversationState, now: datetime) -> None:
-        self.db.execute(_SQLITE_SAVE, (conv.openid, conv.state, json.dumps(conv.data),
-                                       _sqlite_time(conv.updated_at or now), json.dumps(conv.last_list)))
-
-    async def log(self, entry: LogEntry) -> None:
+    async def finish(self, conv: ConversationState | None, entry: LogEntry) -> None:
+        if conv is not None:
+            self.db.execute(_SQLITE_SAVE, (conv.openid, conv.state, json.dumps(conv.data),
+                                           _sqlite_time(conv.updated_at or entry.received_at),
+                                           json.dumps(conv.last_list)))
         params = (entry.dedupe_key, entry.openid, entry.msg_type, entry.event, entry.content,
                   _sqlite_time(entry.received_at), entry.reply_xml, _sqlite_time(entry.finished_at))
         try:
@@ -190,12 +188,20 @@ SELECT (SELECT last_inbound_at FROM before),
        (SELECT count(*) FROM touched) + (SELECT count(*) FROM released)
 FROM (SELECT 1) AS one LEFT JOIN conversations AS c ON c.openid = $1
 """
-_PG_SAVE = """
-INSERT INTO conversations (openid, state, data, updated_at, last_list) VALUES ($1, $2, $3, $4, $5)
-ON CONFLICT (openid) DO UPDATE SET state = $2, data = $3, updated_at = $4, last_list = $5
-"""
 _PG_LOG = ("INSERT INTO inbound_messages (dedupe_key, openid, msg_type, event, content, received_at, "
            "status, reply_xml, finished_at) VALUES ($1, $2, $3, $4, $5, $6, 'done', $7, $8)")
+# The conversation and the log row in one round trip. The log row's unique key fails the whole
+# statement, conversation included, so a duplicate delivery changes nothing.
+_PG_SAVE_AND_LOG = """
+WITH saved AS (
+  INSERT INTO conversations (openid, state, data, updated_at, last_list) VALUES ($2, $9, $10, $11, $12)
+  ON CONFLICT (openid) DO UPDATE SET state = $9, data = $10, updated_at = $11, last_list = $12
+  RETURNING 1
+)
+INSERT INTO inbound_messages (dedupe_key, openid, msg_type, event, content, received_at, status, reply_xml,
+                              finished_at)
+SELECT $1, $2, $3, $4, $5, $6, 'done', $7, $8 FROM saved
+"""
 
 
 class _PostgresStore(InboundStore):
@@ -211,11 +217,12 @@ class _PostgresStore(InboundStore):
             openid, state, data or {}, last_list or [], updated_at)
         return Arrival(person_id, conv, last is None or now - last > window)
 
-    async def save_conversation(self, conv: ConversationState, now: datetime) -> None:
-        await self.conn.exec_driver_sql(_PG_SAVE, (conv.openid, conv.state, json.dumps(conv.data),
-                                                   conv.updated_at or now, json.dumps(conv.last_list)))
-
-    async def log(self, entry: LogEntry) -> None:
-        await self.conn.exec_driver_sql(_PG_LOG, (
-            entry.dedupe_key, entry.openid, entry.msg_type, entry.event, entry.content, entry.received_at,
-            entry.reply_xml, entry.finished_at))
+    async def finish(self, conv: ConversationState | None, entry: LogEntry) -> None:
+        params: tuple[Any, ...] = (entry.dedupe_key, entry.openid, entry.msg_type, entry.event, entry.content,
+                                   entry.received_at, entry.reply_xml, entry.finished_at)
+        if conv is None:
+            await self.conn.exec_driver_sql(_PG_LOG, params)
+            return
+        params += (conv.state, json.dumps(conv.data), conv.updated_at or entry.received_at,
+                   json.dumps(conv.last_list))
+        await self.conn.exec_driver_sql(_PG_SAVE_AND_LOG, params)
