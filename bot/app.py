@@ -48,7 +48,12 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> tuple[Runti
         categoriser=_categoriser(str(settings.rules_file) if settings.rules_file else None),
         write_lock=None if settings.is_postgres else asyncio.Lock(),
     )
-    return rt, engine.dispose
+
+    async def dispose() -> None:
+        await rt.close()
+        await engine.dispose()
+
+    return rt, dispose
 
 
 def default_dispatcher() -> Dispatcher:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.runtime import Runtime
 from nlp.normalize import normalize
 from storage.models import Person
+from storage.unit_of_work import Unit
 
 log = logging.getLogger(__name__)
 
@@ -29,13 +30,17 @@ class Context:
     """Everything a handler needs about one inbound message, injected by the dispatcher."""
 
     rt: Runtime
-    session: AsyncSession
+    unit: Unit  # the message's unit of work: ``session`` below opens its ORM session on first use
     openid: str
     msg_type: str  # text / image / voice / location / video / event / ...
     fields: dict[str, Any]
     person: Person | None = None
     event: str | None = None  # lower-case event name for msg_type == "event"
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def session(self) -> AsyncSession:
+        return self.unit.session
 
     @property
     def role(self) -> str:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.settings import Settings
 from storage.engine import SessionFactory
+from storage.unit_of_work import UnitFactory
 
 if TYPE_CHECKING:
     from nlp import Categoriser
@@ -34,6 +35,19 @@ class Runtime:
     # SQLite allows one writer: units of work in this process queue here instead of sleeping in
     # SQLite's busy handler (which backs off up to 100 ms a try). None on PostgreSQL.
     write_lock: asyncio.Lock | None = None
+    _units: UnitFactory | None = None
+
+    @property
+    def units(self) -> UnitFactory:
+        """Units of work for inbound messages (``storage.unit_of_work``), made on first use."""
+        if self._units is None:
+            self._units = UnitFactory(self.sessions)
+        return self._units
+
+    async def close(self) -> None:
+        """Release what the runtime holds open (the webhook's SQLite connection)."""
+        if self._units is not None:
+            await self._units.close()
 
     @property
     def tz(self) -> ZoneInfo:

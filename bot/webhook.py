@@ -133,8 +133,9 @@ class Webhook:
     async def _process_once(self, inbound: protocol.Inbound) -> str:
         """One transaction: the handler's changes, its outbox rows and the inbound-log row.
 
-        The bookkeeping (follower, person, conversation, log) is driver SQL on the session's own
-        connection (``storage.repositories.inbound``); handlers use the ORM session as usual.
+        The bookkeeping (follower, person, conversation, log) is driver SQL in the unit of work
+        (``storage.unit_of_work``); a handler that uses ``ctx.session`` gets an ORM session in
+        the same transaction.
         The inbound row goes in last, already carrying its reply: a concurrent delivery of the same
         message then fails on the unique key and its whole transaction rolls back, handler
         changes included (one INSERT instead of INSERT-then-UPDATE, no savepoint).
@@ -146,41 +147,38 @@ class Webhook:
         msg_type = (f.get("MsgType") or "").lower()
         event = (f.get("Event") or "").lower() or None
         failure: BaseException | None = None
-        async with rt.sessions() as session:
-            try:
-                async with session.begin():
-                    store = await InboundStore.open(session)
-                    arrival = await self._arrive(store, openid, msg_type, event, now)
-                    person = await session.get(Person, arrival.person_id) if arrival.person_id else None
-                    conv = arrival.conversation
-                    ctx = Context(rt=rt, session=session, openid=openid, msg_type=msg_type, fields=f,
-                                  person=person, event=event,
-                                  extra={"state": conv.state, "conversation": conv})
-                    try:
-                        text = await self.dispatcher.dispatch(ctx)
-                        # Flush the handler's own writes here: their constraint errors are bugs,
-                        # not the retry guard below.
-                        await session.flush()
-                    except (OperationalError, asyncio.CancelledError):
-                        raise
-                    except Exception as exc:
-                        failure = exc
-                        raise
-                    reply = self._render(inbound, text, now)
-                    await store.finish(conv if conv.changed else None,
-                                       self._log_entry(inbound, msg_type, event, now, reply))
-                return reply
-            except Exception:
-                if failure is None:
+        try:
+            async with rt.units.begin() as unit:
+                arrival = await self._arrive(unit.store, openid, msg_type, event, now)
+                person = await unit.session.get(Person, arrival.person_id) if arrival.person_id else None
+                conv = arrival.conversation
+                ctx = Context(rt=rt, unit=unit, openid=openid, msg_type=msg_type, fields=f, person=person,
+                              event=event, extra={"state": conv.state, "conversation": conv})
+                try:
+                    text = await self.dispatcher.dispatch(ctx)
+                    # Flush the handler's own writes here: their constraint errors are bugs, not
+                    # the retry guard below.
+                    if unit.session_opened:
+                        await unit.session.flush()
+                except (OperationalError, asyncio.CancelledError):
                     raise
+                except Exception as exc:
+                    failure = exc
+                    raise
+                reply = self._render(inbound, text, now)
+                await unit.store.finish(conv if conv.changed else None,
+                                        self._log_entry(inbound, msg_type, event, now, reply))
+            return reply
+        except Exception:
+            if failure is None:
+                raise
         # A handler bug: log it loudly, keep the citizen's message, answer politely.
         log.error("handler failed for %s", inbound.dedupe_key, exc_info=failure)
         rt.handler_errors.append(failure)
         reply = self._render(inbound, SORRY, now)
-        async with rt.sessions() as session, session.begin():
-            store = await InboundStore.open(session)
-            await self._arrive(store, openid, msg_type, event, now)
-            await store.finish(None, self._log_entry(inbound, msg_type, event, now, reply))
+        async with rt.units.begin() as unit:
+            await self._arrive(unit.store, openid, msg_type, event, now)
+            await unit.store.finish(None, self._log_entry(inbound, msg_type, event, now, reply))
         return reply
 
     def _render(self, inbound: protocol.Inbound, text: str | None, now: Any) -> str:

@@ -50,7 +50,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     def _on_begin(conn: Any) -> None:
         # Every transaction takes the write lock up front: avoids SQLITE_BUSY upgrade deadlocks
         # between concurrent read-then-write units of work.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A webhook unit of work may have begun on the driver already (storage.unit_of_work).
+        if not conn.connection.driver_connection.in_transaction:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: AsyncEngine) -> SessionFactory:

@@ -64,11 +64,17 @@ class InboundStore:
 
     @staticmethod
     async def open(session: AsyncSession) -> InboundStore:
+        """The store on ``session``'s connection (and transaction)."""
         conn = await session.connection()
         if conn.dialect.name == "sqlite":
             raw = (await conn.get_raw_connection()).driver_connection
             return _SQLiteStore(raw._conn)  # type: ignore[union-attr]  # InlineConnection's sqlite3
         return _PostgresStore(conn)
+
+    @staticmethod
+    def for_sqlite(db: sqlite3.Connection) -> InboundStore:
+        """The store on a driver connection whose transaction the caller began."""
+        return _SQLiteStore(db)
 
     async def arrive(self, openid: str, now: datetime, *, opens_window: bool, subscription: str,
                      window: Any) -> Arrival:
