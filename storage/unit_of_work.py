@@ -84,8 +84,8 @@ class UnitFactory:
             yield unit
             if unit.session_opened:
                 await unit.session.commit()
-            else:
-                await driver.commit()
+            # The session commits only if it ran a statement; the bookkeeping always needs this.
+            await driver.commit()
         except BaseException:
             try:
                 if unit.session_opened:
