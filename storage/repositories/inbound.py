@@ -6,10 +6,13 @@ of microseconds (``bench/``). The rows stay ordinary model rows: ``Follower``, `
 ``InboundMessage`` read them back, and the storage formats below are the ones SQLAlchemy uses
 (SQLite: naive UTC ``YYYY-MM-DD HH:MM:SS.ffffff`` text, JSON text; PostgreSQL: timestamptz, json).
 
-``InboundStore.open(session)`` works on the session's own connection and transaction, so these
-writes commit or roll back with whatever the handler did through the ORM. On SQLite it calls the
-``sqlite3`` connection under ``storage.sqlite_inline`` directly; on PostgreSQL it sends the
-arrival bookkeeping as one statement (one round trip instead of five).
+The store works on the unit of work's connection and transaction (``storage.unit_of_work``), so
+these writes commit or roll back with whatever the handler did through the ORM. On SQLite it calls
+the ``sqlite3`` connection under ``storage.sqlite_inline`` directly; on PostgreSQL it folds the
+statements into three round trips (touch, read, finish).
+
+Arrival takes the follower row first: that row's lock is what makes two messages from one person,
+arriving together at two workers, run one after the other (the conversation is read after it).
 """
 
 from __future__ import annotations
@@ -167,7 +170,7 @@ class _SQLiteStore(InboundStore):
 
 # ---- PostgreSQL ---------------------------------------------------------------------------------
 
-_PG_ARRIVE = """
+_PG_TOUCH = """
 WITH before AS (SELECT last_inbound_at FROM followers WHERE openid = $1),
 touched AS (
   INSERT INTO followers AS f (openid, subscribed, subscribed_at, unsubscribed_at, last_inbound_at,
@@ -188,10 +191,12 @@ released AS (
     AND coalesce((SELECT last_inbound_at FROM before) < $2::timestamptz - $5::interval, true)
   RETURNING 1
 )
-SELECT (SELECT last_inbound_at FROM before),
-       (SELECT id FROM people WHERE openid = $1 AND active),
-       c.state, c.data, c.last_list, c.updated_at,
-       (SELECT count(*) FROM touched) + (SELECT count(*) FROM released)
+SELECT (SELECT last_inbound_at FROM before), (SELECT count(*) FROM touched) + (SELECT count(*) FROM released)
+"""
+# A separate statement, so its snapshot is taken after the follower row's lock is held: two
+# messages from one person at once run one after the other, the second seeing the first's state.
+_PG_READ = """
+SELECT (SELECT id FROM people WHERE openid = $1 AND active), c.state, c.data, c.last_list, c.updated_at
 FROM (SELECT 1) AS one LEFT JOIN conversations AS c ON c.openid = $1
 """
 _PG_LOG = ("INSERT INTO inbound_messages (dedupe_key, openid, msg_type, event, content, received_at, "
@@ -216,9 +221,10 @@ class _PostgresStore(InboundStore):
 
     async def arrive(self, openid: str, now: datetime, *, opens_window: bool, subscription: str,
                      window: Any) -> Arrival:
-        row = (await self.conn.exec_driver_sql(
-            _PG_ARRIVE, (openid, now, subscription, opens_window, window))).one()
-        last, person_id, state, data, last_list, updated_at, _ = row
+        last, _ = (await self.conn.exec_driver_sql(
+            _PG_TOUCH, (openid, now, subscription, opens_window, window))).one()
+        person_id, state, data, last_list, updated_at = (await self.conn.exec_driver_sql(
+            _PG_READ, (openid,))).one()
         conv = ConversationState(openid) if state is None else ConversationState(
             openid, state, data or {}, last_list or [], updated_at)
         return Arrival(person_id, conv, last is None or now - last > window)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -62,3 +63,34 @@ async def test_units_commit_whatever_the_session_did(db_url: str, clock: FakeClo
         conv = await session.get(Conversation, "o-1")
         assert conv is not None and conv.state == "report_place" and conv.updated_at == clock.now()
     await engine.dispose()
+
+
+async def test_two_messages_from_one_person_run_one_after_the_other(db_url: str, clock: FakeClock) -> None:
+    """The second unit waits for the first and reads the conversation state the first wrote."""
+    engine = make_engine(db_url)
+    units = UnitFactory(make_session_factory(engine))
+    first_arrived = asyncio.Event()
+    seen: list[str] = []
+
+    async def first() -> None:
+        async with units.begin() as unit:
+            await unit.store.arrive("o-same", clock.now(), opens_window=True, subscription="", window=WINDOW)
+            first_arrived.set()
+            await asyncio.sleep(0.3)  # the second message arrives meanwhile
+            conv = ConversationState("o-same", "report_phone", {"content": "路灯坏了三天"}, [], clock.now(), True)
+            await unit.store.finish(conv, _entry("m:first", "o-same", clock))
+
+    async def second() -> None:
+        await first_arrived.wait()
+        async with units.begin() as unit:
+            arrival = await unit.store.arrive("o-same", clock.now(), opens_window=True, subscription="",
+                                              window=WINDOW)
+            seen.append(arrival.conversation.state)
+            await unit.store.finish(None, _entry("m:second", "o-same", clock))
+
+    try:
+        await asyncio.wait_for(asyncio.gather(first(), second()), timeout=10)
+    finally:
+        await units.close()
+        await engine.dispose()
+    assert seen == ["report_phone"]
