@@ -1,8 +1,8 @@
 """Run ``bot.cli`` with proposed changes patched in, to measure them before anyone edits the real files.
 
 ``BENCH_VARIANTS=name,name python bench/variants.py serve --only webhook ...`` (bench/run.py and
-bench/profile.py pass ``--variant``). Each patch here mirrors a change proposed for a file that
-another engineer owns; the README section "性能基准" gives the numbers with and without.
+bench/profile.py pass ``--variant``). Each patch here mirrors a change proposed for a file; once
+measured and merged, it leaves this file and the README section "性能基准" keeps its figures.
 """
 
 from __future__ import annotations
@@ -10,34 +10,31 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-def sqlite_pool1() -> None:
-    """SQLite: one pooled connection per process, so writers queue in asyncio instead of in SQLite's
-    busy handler (which sleeps 1..100 ms between retries while another connection holds the lock)."""
-    import storage.engine as engine
+def inline_checkpoint() -> None:
+    """SQLite: checkpoint the WAL on the event loop's thread, as SQLite's automatic checkpoint
+    would, instead of on a worker thread (storage.sqlite_inline.WalCheckpointer)."""
+    import sqlite3
 
-    original = engine.make_engine
+    import storage.sqlite_inline as inline
 
-    def make_engine(url: str, **kwargs: Any):  # type: ignore[no-untyped-def]
-        if url.startswith("sqlite"):
-            kwargs.setdefault("pool_size", 1)
-            kwargs.setdefault("max_overflow", 0)
-            kwargs.setdefault("pool_timeout", 60)
-        return original(url, **kwargs)
+    def committed(self: inline.WalCheckpointer) -> None:
+        self._commits += 1
+        if self._commits >= inline.CHECKPOINT_EVERY:
+            self._commits = 0
+            conn = sqlite3.connect(self.path, isolation_level=None)
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            conn.close()
 
-    engine.make_engine = make_engine
-    import bot.app
-
-    bot.app.make_engine = make_engine
+    inline.WalCheckpointer.committed = committed  # type: ignore[method-assign]
 
 
-# lean_uow, sqlite_write_lock, switch_interval and no_access_log were measured here and then merged
-# into bot/webhook.py, bot/runtime.py and bot/cli/serve.py (README "性能基准" has the figures).
-PATCHES = {"sqlite_pool1": sqlite_pool1}
+# Merged after measuring here (README "性能基准" has the figures): lean_uow, sqlite_write_lock,
+# switch_interval (dropped again with the inline SQLite driver), no_access_log, sqlite_pool1.
+PATCHES = {"inline_checkpoint": inline_checkpoint}
 
 
 def main() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 
 import click
 from aiohttp import web
@@ -44,9 +43,5 @@ def serve(host: str | None, port: int | None, only: tuple[str, ...], no_schedule
     host = host or settings.host
     port = port or settings.port
     click.echo(f"xinfang 服务已启动：http://{host}:{port}/wechat（组件：{', '.join(sorted(components))}）", err=True)
-    if not settings.is_postgres:
-        # aiosqlite hands each result back from its thread; a shorter GIL switch interval keeps
-        # that hand-back (made with SQLite's write lock held) from waiting behind the event loop.
-        sys.setswitchinterval(0.0005)
     access_log = logging.getLogger("aiohttp.access") if settings.log_level.upper() == "DEBUG" else None
     web.run_app(app, host=host, port=port, print=None, shutdown_timeout=10, access_log=access_log)
