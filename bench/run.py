@@ -201,10 +201,15 @@ def loadgen(servers: list[Server], *, label: str, scenario: str = "start", mode:
         cmd += ["--requests", str(requests)]
     if floor:
         cmd.append("--allow-silence")
+    before = cpu_times()
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 120, cwd=REPO)
+    after = cpu_times()
     if result.returncode != 0:
         raise RuntimeError(f"load generator failed: {result.stderr[-2000:]}")
     out = json.loads(result.stdout.strip().splitlines()[-1])
+    # Whole-machine CPU use over the run (warm-up and request building included): saturated or not.
+    total = sum(after) - sum(before)
+    out["machine_busy"] = round(1 - (after[3] + after[4] - before[3] - before[4]) / total, 3) if total else 0.0
     lat = out["latency_ms"]
     print(f"  {label:<28} {out['throughput_rps']:>8.1f} req/s  p50 {lat['p50']:>7.2f}  p99 {lat['p99']:>7.2f} ms"
           f"  err {out['errors']}  invalid {out['invalid']}  cpu client {out['client_cpu']}"
@@ -212,6 +217,14 @@ def loadgen(servers: list[Server], *, label: str, scenario: str = "start", mode:
     for sample in out["invalid_samples"][:2] + out["error_samples"][:2]:
         print(f"      ! {sample}", file=sys.stderr)
     return out
+
+
+def cpu_times() -> list[int]:
+    """The machine's CPU time counters (user, nice, system, idle, iowait, …) from /proc/stat."""
+    try:
+        return [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except OSError:
+        return [0] * 8
 
 
 def categorise_rate(seconds: float) -> dict[str, Any]:
@@ -303,14 +316,22 @@ def main() -> None:
         summary["ready_s_no_migrate"] = round(bare.ready_s, 3)
         bare.stop()
         # Service runs consume what they are given; sized so they never run dry within d seconds.
-        svc_req = int(2_500 * d)
+        svc_req = int(8_000 * d)
+        # Ceilings: the same service with parts of its work patched out (bench/variants.py).
+        ceilings = {name: start_service(f"ceiling-{name}", sqlite_url, tmp, ",".join(filter(None, (args.variant, name))))
+                    for name in ("no_process", "categorise_only")}
+        servers.extend(ceilings.values())
         ab = alternate([
             ("floor start plain", [floor], {"duration": d, "floor": True}),
             ("service start plain", [svc], {"duration": d, "requests": svc_req}),
             ("floor start aes", [floor], {"duration": d, "floor": True, "mode": "aes",
                                               "requests": int(6_000 * d)}),
             ("service start aes", [svc], {"duration": d, "mode": "aes", "requests": svc_req}),
+            ("ceiling no_process", [ceilings["no_process"]], {"duration": d, "requests": int(20_000 * d)}),
+            ("ceiling categorise_only", [ceilings["categorise_only"]], {"duration": d, "requests": int(20_000 * d)}),
         ], rounds)
+        for server in ceilings.values():
+            server.stop()
         runs.update(ab)
         runs["floor mix plain"] = [loadgen([floor], label="floor mix plain", scenario="mix", duration=d,
                                            floor=True)]
@@ -339,6 +360,7 @@ def main() -> None:
         s["ratio_plain"] = round(s["service_plain_rps"] / s["floor_plain_rps"], 3)
         s["ratio_aes"] = round(s["service_aes_rps"] / s["floor_aes_rps"], 3)
         s["ratio_mix"] = round(s["service_mix_rps"] / s["floor_mix_rps"], 3)
+        s["ceilings_rps"] = {name: median_rps(ab[f"ceiling {name}"]) for name in ceilings}
         summary["rss_mb"] = {"sqlite-1": svc.peak_rss_mb(), "floor": floor.peak_rss_mb()}
         for server in (svc, floor):
             server.stop()
@@ -358,8 +380,13 @@ def main() -> None:
             ], max(1, rounds - 1))
             runs.update(pgruns)
             one, two = median_rps(pgruns["pg 1 worker start plain"]), median_rps(pgruns["pg 2 workers start plain"])
-            summary["postgres"] = {"one_worker_rps": one, "two_workers_rps": two, "scale": round(two / one, 3),
-                                   "cpu_ms_per_req": cpu_ms_per_request(pgruns["pg 1 worker start plain"])}
+            summary["postgres"] = {
+                "one_worker_rps": one, "two_workers_rps": two, "scale": round(two / one, 3),
+                "cpu_ms_per_req": cpu_ms_per_request(pgruns["pg 1 worker start plain"]),
+                "cpu_ms_per_req_two": cpu_ms_per_request(pgruns["pg 2 workers start plain"]),
+                "machine_busy_one": statistics.median(r["machine_busy"] for r in pgruns["pg 1 worker start plain"]),
+                "machine_busy_two": statistics.median(r["machine_busy"] for r in pgruns["pg 2 workers start plain"]),
+            }
             for p in pg:
                 summary["rss_mb"][p.name] = p.peak_rss_mb()
                 p.stop()
@@ -409,6 +436,11 @@ def table(result: dict[str, Any]) -> str:
         ("每请求服务器 CPU：服务 / 地板（报案首条消息，明文）",
          f"{cpu.get('service start plain', 0):.2f} / {cpu.get('floor start plain', 0):.3f} ms"
          f"（混合会话 {cpu.get('service mix plain', 0):.2f} ms）", "—", ""),
+        *[(label, f"{q['ceilings_rps'][name]:.0f} / {q['floor_plain_rps']:.0f} req/s = "
+           f"{q['ceilings_rps'][name] / q['floor_plain_rps']:.2f}", "—", "")
+          for name, label in (("no_process", "上限：只做 HTTP、验签、解析、回复（单元工作为空）"),
+                              ("categorise_only", "上限：再加首条回复必需的 categorise()"))
+          if name in q.get("ceilings_rps", {})],
         (f"开环 {q['open_rate']:.0f} req/s（最大值的 50 %）延迟",
          f"p50 {lat['p50']:.1f} / p90 {lat['p90']:.1f} / p99 **{lat['p99']:.1f}** / max {lat['max']:.1f} ms",
          f"p99 < {TARGETS['p99_ms']:.0f} ms", _ok(lat["p99"] < TARGETS["p99_ms"])),
@@ -418,6 +450,10 @@ def table(result: dict[str, Any]) -> str:
         rows.append(("PostgreSQL 2 workers / 1 worker",
                      f"{p['two_workers_rps']:.0f} / {p['one_worker_rps']:.0f} req/s = **{p['scale']:.2f}×**",
                      f"≥ {TARGETS['pg_scale']:.1f}×", _ok(p["scale"] >= TARGETS["pg_scale"])))
+        if "machine_busy_two" in p:
+            rows.append(("PostgreSQL：整机 CPU 占用 / 每请求 worker CPU",
+                         f"1 worker {100 * p['machine_busy_one']:.0f} %，{p['cpu_ms_per_req']:.2f} ms；"
+                         f"2 workers {100 * p['machine_busy_two']:.0f} %，{p['cpu_ms_per_req_two']:.2f} ms", "—", ""))
     c = s["categorise"]
     rows += [
         ("categorise() 单核", f"**{c.get('per_second', 0):.0f}** 条/秒（加载 {c.get('load_s', 0):.2f} s）",
