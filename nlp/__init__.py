@@ -7,7 +7,7 @@ from nlp.categorise import Categoriser, Decision, categorise
 from nlp.normalize import normalize
 from nlp.pii import find_phones, mask_pii
 from nlp.rules import Rules, load_rules
-from nlp.similarity import similarity
+from nlp.similarity import bigrams, cosine, similarity
 
 __all__ = [
     "Categoriser",
@@ -18,5 +18,7 @@ __all__ = [
     "load_rules",
     "mask_pii",
     "normalize",
+    "bigrams",
+    "cosine",
     "similarity",
 ]

@@ -16,8 +16,9 @@ from nlp.normalize import match_form
 _NOISE = re.compile(r"[\s\W_]+")
 
 
-def _bigrams(text: str) -> Counter[str]:
-    t = _NOISE.sub("", match_form(text))
+def bigrams(text: str) -> Counter[str]:
+    """Character-bigram counts of normalised ``text``: compute once, compare with ``cosine``."""
+    t = _NOISE.sub("", match_form(text or ""))
     if len(t) == 1:
         return Counter([t])
     return Counter(t[i : i + 2] for i in range(len(t) - 1))
@@ -25,7 +26,11 @@ def _bigrams(text: str) -> Counter[str]:
 
 def similarity(a: str, b: str) -> float:
     """Cosine similarity of character-bigram counts over normalised text, in [0, 1]."""
-    ca, cb = _bigrams(a or ""), _bigrams(b or "")
+    return cosine(bigrams(a), bigrams(b))
+
+
+def cosine(ca: Counter[str], cb: Counter[str]) -> float:
+    """Cosine similarity of two ``bigrams`` results, in [0, 1]."""
     if not ca or not cb:
         return 0.0
     if len(ca) > len(cb):

@@ -11,19 +11,21 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.outbox import notify_person
 from bot.runtime import Runtime
 from bot.services.cases import Actor, record
-from nlp import similarity
+from nlp import bigrams, cosine, similarity
 from storage.models import Case, Department
 from storage.repositories.cases import (
     active_people,
+    cases_by_ids,
     cases_with_event,
     citizen_open_or_recent_cases,
-    recent_citizen_cases,
+    recent_report_texts,
 )
 
 REPEAT_WINDOW = timedelta(days=180)
@@ -67,8 +69,9 @@ async def link_repeat(session: AsyncSession, rt: Runtime, case: Case) -> Case | 
     candidates = await citizen_open_or_recent_cases(session, case.citizen_openid,
                                                     since=rt.now() - REPEAT_WINDOW, exclude_id=case.id)
     best, best_score = None, 0.0
+    mine = bigrams(case.content)
     for other in candidates:
-        score = similarity(case.content, other.content)
+        score = cosine(mine, bigrams(other.content))
         if score > best_score:
             best, best_score = other, score
     if best is None or best_score < REPEAT_SIMILARITY:
@@ -121,15 +124,15 @@ async def similar_reports(session: AsyncSession, rt: Runtime, case: Case) -> lis
     match, because a borderline wording can tip one report into a neighbouring category and a
     missed 群体性 warning costs far more than a spare alert.
     """
-    others = await recent_citizen_cases(session, since=rt.now() - GROUP_WINDOW, exclude_id=case.id)
-    cluster = [case]
-    for other in others:
-        if similarity(case.content, other.content) >= GROUP_SIMILARITY and same_place(case, other):
-            cluster.append(other)
-    return cluster
+    others = await recent_report_texts(session, since=rt.now() - GROUP_WINDOW, exclude_id=case.id)
+    mine = bigrams(case.content)
+    # The place test first: it is the cheaper one and rules out most of a busy day's reports.
+    ids = [other.id for other in others
+           if same_place(case, other) and cosine(mine, bigrams(other.content)) >= GROUP_SIMILARITY]
+    return [case, *await cases_by_ids(session, ids)]
 
 
-def same_place(a: Case, b: Case) -> bool:
+def same_place(a: Any, b: Any) -> bool:
     """Same place when both give one; a case without a place does not rule the match out."""
     if a.latitude is not None and a.longitude is not None and b.latitude is not None and b.longitude is not None:
         return _metres(a.latitude, a.longitude, b.latitude, b.longitude) <= SAME_PLACE_METRES

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,14 +48,24 @@ async def citizen_open_or_recent_cases(
     return list(await session.scalars(stmt.order_by(Case.registered_at.desc())))
 
 
-async def recent_citizen_cases(
+async def recent_report_texts(
     session: AsyncSession, *, since: datetime, exclude_id: int | None = None,
-) -> list[Case]:
-    """Cases registered since ``since`` from identified citizens (the group-risk window)."""
-    stmt = select(Case).where(Case.registered_at >= since, Case.citizen_openid.is_not(None))
+) -> list[Any]:
+    """Text and place of the cases registered since ``since`` from identified citizens (the
+    group-risk window), as light rows (id, content, location_text, latitude, longitude): a burst
+    after an incident brings hundreds, and only the few that match are loaded as cases."""
+    stmt = select(Case.id, Case.content, Case.location_text, Case.latitude, Case.longitude).where(
+        Case.registered_at >= since, Case.citizen_openid.is_not(None))
     if exclude_id is not None:
         stmt = stmt.where(Case.id != exclude_id)
-    return list(await session.scalars(stmt.order_by(Case.registered_at)))
+    return list((await session.execute(stmt)).all())
+
+
+async def cases_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[Case]:
+    """The cases with these ids, oldest registration first."""
+    if not ids:
+        return []
+    return list(await session.scalars(select(Case).where(Case.id.in_(list(ids))).order_by(Case.registered_at)))
 
 
 async def latest_unrated_resolved_case(session: AsyncSession, openid: str) -> Case | None:
