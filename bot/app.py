@@ -46,7 +46,6 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> tuple[Runti
         clock=clock or SystemClock(),
         sessions=make_session_factory(engine),
         categoriser=_categoriser(str(settings.rules_file) if settings.rules_file else None),
-        write_lock=None if settings.is_postgres else asyncio.Lock(),
     )
 
     async def dispose() -> None:

@@ -32,9 +32,6 @@ class Runtime:
     handler_errors: list[BaseException] = field(default_factory=list)
     # Work started after a commit (media downloads) that shutdown and tests wait for.
     background: set[asyncio.Task[None]] = field(default_factory=set)
-    # SQLite allows one writer: units of work in this process queue here instead of sleeping in
-    # SQLite's busy handler (which backs off up to 100 ms a try). None on PostgreSQL.
-    write_lock: asyncio.Lock | None = None
     _units: UnitFactory | None = None
 
     @property

@@ -13,7 +13,8 @@ dialect drives, and runs each call where it is made. What could block the loop i
   A statement that failed with SQLITE_BUSY did nothing, so trying it again is safe.
 * Checkpoints. SQLite copies the WAL back into the database file (with fsyncs) during a commit
   once the WAL passes 1,000 pages. Here automatic checkpoints are off and ``WalCheckpointer``
-  runs ``PRAGMA wal_checkpoint(PASSIVE)`` on a worker thread every ``CHECKPOINT_EVERY`` commits.
+  runs ``PRAGMA wal_checkpoint(PASSIVE)`` on a worker thread every ``CHECKPOINT_EVERY`` commits
+  (or on the first commit ``CHECKPOINT_AFTER_SECONDS`` after the last one).
 
 Long queries (a year's statistics, a ledger export) still run on the loop's thread; the CLI runs
 those in its own process, and the chat's 统计 reads indexed, date-bounded rows.
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 
 BUSY_DEADLINE = 30.0
 CHECKPOINT_EVERY = 500
+CHECKPOINT_AFTER_SECONDS = 30.0  # a quiet server still folds in what CLI runs or a slow day wrote
 _BUSY_WORDS = ("locked", "busy")
 
 
@@ -44,13 +46,16 @@ class WalCheckpointer:
     def __init__(self, path: str) -> None:
         self.path = path
         self._commits = 0
+        self._last = time.monotonic()
         self._running = False
         self._lock = threading.Lock()
 
     def committed(self) -> None:
         self._commits += 1
-        if self._commits >= CHECKPOINT_EVERY and not self._running:
+        due = self._commits >= CHECKPOINT_EVERY or time.monotonic() - self._last >= CHECKPOINT_AFTER_SECONDS
+        if due and not self._running:
             self._commits = 0
+            self._last = time.monotonic()
             self._running = True
             try:
                 asyncio.get_running_loop().run_in_executor(None, self._checkpoint)

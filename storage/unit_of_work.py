@@ -6,8 +6,8 @@ ORM session, and SQLAlchemy's begin/commit machinery around it, cost more than t
 together, so ``unit.session`` is created the first time a handler asks for it, inside the same
 transaction.
 
-* SQLite: one connection is held for the webhook (SQLite has one writer anyway, and the webhook
-  takes its turn under ``Runtime.write_lock``). The unit opens with ``BEGIN IMMEDIATE`` on the
+* SQLite: one connection is held for the webhook's units, which take turns on it (SQLite has one
+  writer anyway; queueing here is cheaper than SQLite's busy handler). The unit opens with ``BEGIN IMMEDIATE`` on the
   driver and commits there, unless a session was opened; then the session commits, so its
   ``after_commit`` hooks (media downloads) run as usual. ``storage.engine``'s begin hook knows
   not to begin twice.
