@@ -117,10 +117,8 @@ class Dispatcher:
         count = sum(len(router.routes) for router in self.routers)
         if self._index is None or self._index.size != count:
             self._index = _RouteIndex([route for router in self.routers for route in router.routes])
-        routes = self._index.plain
-        if ctx.msg_type in ("text", "voice"):
-            routes = self._index.by_word.get(ctx.command, routes)
-        for route in routes:
+        word = ctx.command if ctx.msg_type in ("text", "voice") else ""
+        for route in self._index.candidates(ctx.msg_type, word):
             if route.matches(ctx):
                 return route.handler
         return None
@@ -133,55 +131,74 @@ class Dispatcher:
 
 
 class _RouteIndex:
-    """Routes in dispatch order, with those whose ``command`` filter cannot match left out.
+    """Routes in dispatch order, leaving out those that cannot match a message's type or first word.
 
-    A message is checked against every route until one matches; most routes are commands, so a
-    message whose first word is no command skips them all (the same answer, fewer checks).
+    A message is checked against routes until one matches. ``msg_type``, ``event``, ``click``,
+    ``command`` and ``text_matches`` filters say which message types (and words) they can pass, so
+    a citizen's plain text skips every event route and every command it does not start with: the
+    same answer, fewer checks. Candidate lists are built once per (type, word) and kept.
     """
 
     def __init__(self, routes: list[_Route]) -> None:
         self.size = len(routes)
-        words_of = [_command_words(route) for route in routes]
-        self.plain = tuple(route for route, words in zip(routes, words_of, strict=True) if words is None)
-        every = {word for words in words_of if words for word in words}
-        self.by_word = {word: tuple(route for route, words in zip(routes, words_of, strict=True)
-                                    if words is None or word in words) for word in every}
+        self._routes = [(route, _limit(route, "msg_types"), _limit(route, "command_words")) for route in routes]
+        self._words = {word for _, _, words in self._routes if words for word in words}
+        self._cache: dict[tuple[str, str], tuple[_Route, ...]] = {}
+
+    def candidates(self, msg_type: str, word: str) -> tuple[_Route, ...]:
+        key = (msg_type, word if word in self._words else "")
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = tuple(
+                route for route, types, words in self._routes
+                if (types is None or msg_type in types) and (words is None or key[1] in words))
+        return found
 
 
-def _command_words(route: _Route) -> frozenset[str] | None:
+def _limit(route: _Route, attribute: str) -> frozenset[str] | None:
+    """What the route's filters allow for ``attribute`` (None: anything), from their annotations."""
+    allowed: frozenset[str] | None = None
     for f in route.filters:
-        words = getattr(f, "command_words", None)
-        if words is not None:
-            return words  # type: ignore[no-any-return]
-    return None
+        values = getattr(f, attribute, None)
+        if values is not None:
+            allowed = values if allowed is None else allowed & values
+    return allowed
+
+
+def _annotate(f: Filter, **limits: frozenset[str]) -> Filter:
+    for name, values in limits.items():
+        setattr(f, name, values)
+    return f
 
 
 # ---- filters -------------------------------------------------------------------------------------
 
+TEXTUAL = frozenset({"text", "voice"})
+EVENT = frozenset({"event"})
+
+
 def msg_type(*types: str) -> Filter:
-    return lambda ctx: ctx.msg_type in types
+    return _annotate(lambda ctx: ctx.msg_type in types, msg_types=frozenset(types))
 
 
 def event(*names: str) -> Filter:
     lowered = {n.lower() for n in names}
-    return lambda ctx: ctx.msg_type == "event" and (ctx.event or "") in lowered
+    return _annotate(lambda ctx: ctx.msg_type == "event" and (ctx.event or "") in lowered, msg_types=EVENT)
 
 
 def click(*keys: str) -> Filter:
-    return lambda ctx: ctx.msg_type == "event" and ctx.event == "click" and ctx.event_key in keys
+    return _annotate(lambda ctx: ctx.msg_type == "event" and ctx.event == "click" and ctx.event_key in keys,
+                     msg_types=EVENT)
 
 
 def command(*words: str) -> Filter:
     """The first word of a text (or recognised voice) message is one of ``words``."""
-    def matches(ctx: Context) -> bool:
-        return ctx.msg_type in ("text", "voice") and ctx.command in words
-
-    matches.command_words = frozenset(words)  # type: ignore[attr-defined]  # read by _RouteIndex
-    return matches
+    return _annotate(lambda ctx: ctx.msg_type in TEXTUAL and ctx.command in words,
+                     msg_types=TEXTUAL, command_words=frozenset(words))
 
 
 def text_matches(predicate: Callable[[str], bool]) -> Filter:
-    return lambda ctx: ctx.msg_type in ("text", "voice") and predicate(ctx.text)
+    return _annotate(lambda ctx: ctx.msg_type in TEXTUAL and predicate(ctx.text), msg_types=TEXTUAL)
 
 
 def role(*roles: str) -> Filter:
