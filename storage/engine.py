@@ -6,11 +6,13 @@ loop's thread (that module says why and what keeps the loop from blocking).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
 
 from storage.sqlite_inline import inline_creator
 
@@ -55,8 +57,43 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+class AppSession(Session):
+    """The sync session under every ``AsyncSession`` here: runs ``call_after_commit`` callbacks."""
+
+
+_AFTER_COMMIT = "after_commit_callbacks"
+
+
+def call_after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the transaction ``session`` writes in has committed; never if it rolls back.
+
+    A session that owns its transaction runs it on commit; a session joined to a unit of work's
+    transaction (``storage.unit_of_work``) leaves it to the unit, which runs it after its commit.
+    """
+    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+def run_after_commit(session: Session | AsyncSession) -> None:
+    for callback in session.info.pop(_AFTER_COMMIT, []):
+        callback()
+
+
+def drop_after_commit(session: Session | AsyncSession) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
+
+
+@event.listens_for(AppSession, "after_commit")
+def _after_commit(session: Session) -> None:
+    run_after_commit(session)
+
+
+@event.listens_for(AppSession, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    drop_after_commit(session)
+
+
 def make_session_factory(engine: AsyncEngine) -> SessionFactory:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=AppSession)
 
 
 def is_postgres(session_or_engine: Any) -> bool:

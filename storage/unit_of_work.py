@@ -11,7 +11,8 @@ transaction.
   driver and commits there, unless a session was opened; then the session commits, so its
   ``after_commit`` hooks (media downloads) run as usual. ``storage.engine``'s begin hook knows
   not to begin twice.
-* PostgreSQL: a session from the pool, begun at once; its connection carries the bookkeeping.
+* PostgreSQL: a pooled connection and its transaction; a session opened on it joins that
+  transaction, and the unit runs the session's after-commit callbacks once it has committed.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
-from storage.engine import SessionFactory
+from storage.engine import SessionFactory, drop_after_commit, run_after_commit
 from storage.repositories.inbound import InboundStore
 
 
@@ -66,12 +67,37 @@ class UnitFactory:
     async def begin(self) -> AsyncIterator[Unit]:
         """A unit of work that commits when the block ends and rolls back if it raises."""
         if not self._sqlite:
-            async with self.sessions() as session, session.begin():
-                yield Unit(await InboundStore.open(session), session, self.sessions, None)
+            async with self._postgres_unit() as unit:
+                yield unit
             return
         async with self._held_lock:
             async with self._sqlite_unit() as unit:
                 yield unit
+
+    @asynccontextmanager
+    async def _postgres_unit(self) -> AsyncIterator[Unit]:
+        assert self._engine is not None
+        async with self._engine.connect() as conn:
+            transaction = await conn.begin()
+            # A session opened on ``conn`` joins this transaction: its commit would not end it.
+            unit = Unit(InboundStore.for_postgres(conn), None, self.sessions, conn)
+            committed = False
+            try:
+                yield unit
+                if unit.session_opened:
+                    await unit.session.flush()
+                await transaction.commit()
+                committed = True
+            finally:
+                if not committed and transaction.is_active:
+                    await transaction.rollback()
+                if unit.session_opened:
+                    session = unit.session
+                    if committed:
+                        run_after_commit(session)
+                    else:
+                        drop_after_commit(session)
+                    await session.close()
 
     @asynccontextmanager
     async def _sqlite_unit(self) -> AsyncIterator[Unit]:
@@ -83,12 +109,15 @@ class UnitFactory:
         try:
             yield unit
             if unit.session_opened:
-                await unit.session.commit()
+                await unit.session.commit()  # runs its after-commit callbacks
             # The session commits only if it ran a statement; the bookkeeping always needs this.
             await driver.commit()
+            if unit.session_opened:
+                run_after_commit(unit.session)
         except BaseException:
             try:
                 if unit.session_opened:
+                    drop_after_commit(unit.session)
                     await unit.session.rollback()
                 db.rollback()
             except Exception:  # the connection is suspect: drop it, the next unit opens another

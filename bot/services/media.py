@@ -17,10 +17,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.runtime import Runtime
+from storage.engine import call_after_commit
 from storage.models import Attachment
 from storage.repositories.cases import failed_downloads
 
@@ -44,18 +44,16 @@ def new_attachment(rt: Runtime, openid: str, fields: dict, kind: str) -> Attachm
 
 def download_after_commit(session: AsyncSession, rt: Runtime, attachment: Attachment) -> None:
     """Fetch ``attachment``'s media in the background once ``session`` commits (never if it rolls back)."""
-    ids: list[int] = session.info.setdefault("media_download_ids", [])
-    if not ids:
-        loop = asyncio.get_running_loop()
+    loop = asyncio.get_running_loop()
+    attachment_id = attachment.id
 
-        def on_commit(_sync_session: object) -> None:
-            task = loop.create_task(_download_ids(rt, list(ids)))
-            pending = _pending(rt)
-            pending.add(task)
-            task.add_done_callback(pending.discard)
+    def on_commit() -> None:
+        task = loop.create_task(_download_ids(rt, [attachment_id]))
+        pending = _pending(rt)
+        pending.add(task)
+        task.add_done_callback(pending.discard)
 
-        event.listen(session.sync_session, "after_commit", on_commit, once=True)
-    ids.append(attachment.id)
+    call_after_commit(session, on_commit)
 
 
 async def wait_for_downloads(rt: Runtime) -> None:

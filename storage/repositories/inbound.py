@@ -66,12 +66,8 @@ class InboundStore:
     """Per-message bookkeeping on one unit of work's connection; see the module docstring."""
 
     @staticmethod
-    async def open(session: AsyncSession) -> InboundStore:
-        """The store on ``session``'s connection (and transaction)."""
-        conn = await session.connection()
-        if conn.dialect.name == "sqlite":
-            raw = (await conn.get_raw_connection()).driver_connection
-            return _SQLiteStore(raw._conn)  # type: ignore[union-attr]  # InlineConnection's sqlite3
+    def for_postgres(conn: AsyncConnection) -> InboundStore:
+        """The store on a connection whose transaction the caller began."""
         return _PostgresStore(conn)
 
     @staticmethod

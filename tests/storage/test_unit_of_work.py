@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.clock import FakeClock
-from storage.engine import make_engine, make_session_factory
+from storage.engine import call_after_commit, make_engine, make_session_factory
 from storage.models import Conversation, Department, Follower, InboundMessage
 from storage.repositories.inbound import ConversationState, LogEntry
 from storage.unit_of_work import UnitFactory
@@ -94,3 +94,25 @@ async def test_two_messages_from_one_person_run_one_after_the_other(db_url: str,
         await units.close()
         await engine.dispose()
     assert seen == ["report_phone"]
+
+
+async def test_after_commit_callbacks_run_once_and_only_on_commit(db_url: str, clock: FakeClock) -> None:
+    engine = make_engine(db_url)
+    units = UnitFactory(make_session_factory(engine))
+    ran: list[str] = []
+    try:
+        async with units.begin() as unit:
+            unit.session.add(Department(name="回调部门"))
+            await unit.session.flush()
+            call_after_commit(unit.session, lambda: ran.append("committed"))
+            assert ran == []
+        with pytest.raises(RuntimeError):
+            async with units.begin() as unit:
+                unit.session.add(Department(name="回滚部门"))
+                await unit.session.flush()
+                call_after_commit(unit.session, lambda: ran.append("rolled back"))
+                raise RuntimeError("handler bug")
+    finally:
+        await units.close()
+        await engine.dispose()
+    assert ran == ["committed"]
