@@ -6,9 +6,12 @@ import asyncio
 import time
 
 import aiohttp
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.pool import NullPool
 
 from bot.wechat import protocol
+from storage.engine import make_engine
 from storage.models import InboundMessage
 from tests.harness import Service
 
@@ -176,3 +179,24 @@ async def test_reply_text_with_cdata_terminator_and_controls_survives() -> None:
     xml = protocol.render_text_reply(to_user="o", from_user="gh", content="a]]>b\x01c", create_time=1)
     fields = protocol.guard_xml(xml)
     assert fields["Content"] == "a]]>bc"
+
+
+async def test_postgres_restart_costs_no_message(service: Service) -> None:
+    """The pool does not ping: connections the server dropped fail on use, are replaced, and the
+    message is processed on a fresh one instead of being answered with an error."""
+    if service.rt.settings.database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL only: SQLite has no server to restart")
+    user = service.user("o-restart")
+    assert (await user.text("帮助")).reply_text
+    # What a PostgreSQL restart does to every pooled connection of this process (from outside it).
+    admin = make_engine(service.rt.settings.database_url, poolclass=NullPool)
+    async with admin.connect() as conn:
+        dropped = (await conn.execute(text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"))).scalar_one()
+    await admin.dispose()
+    assert dropped >= 1
+    result = await user.text("小区门口的路灯坏了一个星期，晚上很黑")
+    assert result.status == 200
+    assert "地点" in result.reply_text
+    assert not service.rt.handler_errors
