@@ -7,10 +7,10 @@ together, so ``unit.session`` is created the first time a handler asks for it, i
 transaction.
 
 * SQLite: one connection is held for the webhook's units, which take turns on it (SQLite has one
-  writer anyway; queueing here is cheaper than SQLite's busy handler). The unit opens with ``BEGIN IMMEDIATE`` on the
-  driver and commits there, unless a session was opened; then the session commits, so its
-  ``after_commit`` hooks (media downloads) run as usual. ``storage.engine``'s begin hook knows
-  not to begin twice.
+  writer anyway; queueing here is cheaper than SQLite's busy handler). The unit opens with
+  ``BEGIN IMMEDIATE`` on the driver. At the end a session, if one was opened, commits first (so
+  its after-commit callbacks, the media downloads, run), then the driver commits whatever is left.
+  ``storage.engine``'s begin hook knows not to begin twice.
 * PostgreSQL: a pooled connection and its transaction; a session opened on it joins that
   transaction, and the unit runs the session's after-commit callbacks once it has committed.
 """
