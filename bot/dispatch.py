@@ -117,7 +117,7 @@ class Dispatcher:
         count = sum(len(router.routes) for router in self.routers)
         if self._index is None or self._index.size != count:
             self._index = _RouteIndex([route for router in self.routers for route in router.routes])
-        word = ctx.command if ctx.msg_type in ("text", "voice") else ""
+        word = ctx.command if ctx.msg_type in TEXTUAL else ""
         for route in self._index.candidates(ctx.msg_type, word):
             if route.matches(ctx):
                 return route.handler

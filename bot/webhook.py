@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 CUSTOM_MESSAGE_WINDOW = timedelta(hours=48)
 WINDOW_EVENTS = frozenset({"subscribe", "subscribe_scan", "scan", "click", "location", "view"})
+SUBSCRIPTION = {"subscribe": "subscribe", "subscribe_scan": "subscribe", "unsubscribe": "unsubscribe"}
 SORRY = "抱歉，系统暂时繁忙，请稍后再发一次。您的信息不会丢失。"
 
 
@@ -196,7 +197,5 @@ class Webhook:
     async def _arrive(store: InboundStore, openid: str, msg_type: str, event: str | None, now: Any) -> Arrival:
         # Events like TEMPLATESENDJOBFINISH are not the person talking: they do not open the
         # 48-hour window. Reopening it releases messages parked as "waiting" (no template).
-        subscription = {"subscribe": "subscribe", "subscribe_scan": "subscribe",
-                        "unsubscribe": "unsubscribe"}.get(event or "", "")
         return await store.arrive(openid, now, opens_window=msg_type != "event" or event in WINDOW_EVENTS,
-                                  subscription=subscription, window=CUSTOM_MESSAGE_WINDOW)
+                                  subscription=SUBSCRIPTION.get(event or "", ""), window=CUSTOM_MESSAGE_WINDOW)

@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -47,8 +46,7 @@ class WalCheckpointer:
         self.path = path
         self._commits = 0
         self._last = time.monotonic()
-        self._running = False
-        self._lock = threading.Lock()
+        self._running = False  # at most one checkpoint at a time: set here, cleared by the worker
 
     def committed(self) -> None:
         self._commits += 1
@@ -64,12 +62,11 @@ class WalCheckpointer:
 
     def _checkpoint(self) -> None:
         try:
-            with self._lock:
-                conn = sqlite3.connect(self.path, timeout=5, isolation_level=None)
-                try:
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                finally:
-                    conn.close()
+            conn = sqlite3.connect(self.path, timeout=5, isolation_level=None)
+            try:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            finally:
+                conn.close()
         except sqlite3.Error as exc:  # a checkpoint is housekeeping: the next one catches up
             log.info("WAL checkpoint of %s skipped: %s", self.path, exc)
         finally:
@@ -147,8 +144,7 @@ class InlineConnection(aiosqlite.Connection):
 
 
 def _connect(path: str) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, timeout=0, isolation_level=None, check_same_thread=False)
-    return conn
+    return sqlite3.connect(path, timeout=0, isolation_level=None, check_same_thread=False)
 
 
 def inline_creator(path: str) -> Callable[[], Any]:

@@ -31,10 +31,9 @@ from storage.repositories.inbound import InboundStore
 class Unit:
     """The open transaction: ``store`` for the bookkeeping, ``session`` for handlers."""
 
-    def __init__(self, store: InboundStore, session: AsyncSession | None, factory: SessionFactory,
-                 conn: AsyncConnection | None) -> None:
+    def __init__(self, store: InboundStore, factory: SessionFactory, conn: AsyncConnection) -> None:
         self.store = store
-        self._session = session
+        self._session: AsyncSession | None = None
         self._factory = factory
         self._conn = conn
 
@@ -80,7 +79,7 @@ class UnitFactory:
         async with self._engine.connect() as conn:
             transaction = await conn.begin()
             # A session opened on ``conn`` joins this transaction: its commit would not end it.
-            unit = Unit(InboundStore.for_postgres(conn), None, self.sessions, conn)
+            unit = Unit(InboundStore.for_postgres(conn), self.sessions, conn)
             committed = False
             try:
                 yield unit
@@ -105,7 +104,7 @@ class UnitFactory:
         driver: Any = (await conn.get_raw_connection()).driver_connection  # an InlineConnection
         db = driver._conn
         await driver._execute(db.execute, "BEGIN IMMEDIATE")
-        unit = Unit(InboundStore.for_sqlite(db), None, self.sessions, conn)
+        unit = Unit(InboundStore.for_sqlite(db), self.sessions, conn)
         try:
             yield unit
             if unit.session_opened:
