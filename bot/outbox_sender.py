@@ -33,6 +33,7 @@ from typing import Any
 from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.message_split import custom_parts, template_parts
 from bot.runtime import Runtime
 from storage.models import Follower, OutboxMessage
 
@@ -146,7 +147,8 @@ async def _deliver(rt: Runtime, message: _Claimed, worker: str) -> None:
     if _in_window(rt, follower):
         attempts += 1
         try:
-            await rt.api.send_custom_text(message.openid, message.text)
+            await _send_parts(rt, message, worker, "custom", custom_parts(message.text),
+                              lambda part: rt.api.send_custom_text(message.openid, part))
         except WeChatAPIError as exc:
             if exc.errcode in (OUT_OF_WINDOW, ALLOWANCE_USED):
                 # WeChat knows better than our bookkeeping: no more customer-service messages
@@ -164,8 +166,15 @@ async def _deliver(rt: Runtime, message: _Claimed, worker: str) -> None:
                       error=REASON_NO_TEMPLATE.format(kind=message.kind), next_at=rt.now() + WAITING_RECHECK)
         return
     attempts += 1
+    data = _template_data(message)
+    msgids: list[str] = []
+
+    async def send_template(part: str) -> None:
+        msgids.append(await rt.api.send_template(message.openid, template_id, {**data, "content": part}))
+
     try:
-        msgid = await rt.api.send_template(message.openid, template_id, _template_data(message))
+        await _send_parts(rt, message, worker, "template", template_parts(message.text), send_template)
+        msgid = msgids[-1] if msgids else None
     except WeChatAPIError as exc:
         await _handled_error(rt, message, worker, exc, attempts)
         return
@@ -173,10 +182,28 @@ async def _deliver(rt: Runtime, message: _Claimed, worker: str) -> None:
 
 
 def _template_data(message: _Claimed) -> dict[str, str]:
-    # WeChat no longer shows `first`/`remark`: the essentials go into keyword fields.
-    data = {str(k): str(v) for k, v in message.fields.items() if v is not None}
-    data.setdefault("content", message.text[:200])
-    return data
+    # WeChat no longer shows `first`/`remark`: the essentials go into keyword fields. The text goes
+    # into `content` part by part (``_send_parts``); keys starting with "_" are our bookkeeping.
+    return {str(k): str(v) for k, v in message.fields.items() if v is not None and not str(k).startswith("_")}
+
+
+async def _send_parts(rt: Runtime, message: _Claimed, worker: str, channel: str, parts: list[str],
+                      send: Callable[[str], Awaitable[Any]]) -> None:
+    """Send ``parts`` in order, skipping those a previous attempt already sent on this channel;
+    progress is saved after each part so a retry never sends a part twice."""
+    key = f"_sent_{channel}"
+    done = int(message.fields.get(key) or 0)
+    for index in range(done, len(parts)):
+        await send(parts[index])
+        if len(parts) > 1:
+            message.fields[key] = index + 1
+            await _save_progress(rt, message.id, worker, dict(message.fields))
+
+
+async def _save_progress(rt: Runtime, message_id: int, worker: str, fields: dict[str, Any]) -> None:
+    async with rt.sessions() as session, session.begin():
+        await session.execute(update(OutboxMessage).where(
+            OutboxMessage.id == message_id, OutboxMessage.claimed_by == worker).values(fields=fields))
 
 
 async def _handled_error(rt: Runtime, message: _Claimed, worker: str, exc: Any, attempts: int) -> bool:

@@ -11,6 +11,7 @@ from bot.dispatch import Context, Router, always, command, event, msg_type, stat
 from bot.services import citizen_cases, conversation, rating, reporting
 from bot.services.reporting import Reply
 from handlers.texts import citizen as texts
+from nlp.normalize import after_words
 from handlers.texts import common
 from storage.models import Case
 from storage.repositories.cases import citizen_case, latest_unrated_resolved_case
@@ -61,7 +62,7 @@ async def query_reply(ctx: Context) -> str:
 @router.handle(command("补充"))
 async def supplement(ctx: Context) -> str | None:
     arg = ctx.args[0] if ctx.args else None
-    rest = " ".join(ctx.args[1:])
+    rest = after_words(ctx.fields.get("Content") or ctx.fields.get("Recognition") or "", 2)
     return texts.render(await citizen_cases.start_supplement(ctx, arg, rest))
 
 
@@ -112,7 +113,7 @@ async def rate_reason(ctx: Context) -> str | None:
     case = await ctx.session.get(Case, case_id or 0)
     if case is None or ctx.text in reporting.CANCEL_WORDS or not ctx.text:
         return texts.render(Reply("help"))
-    await rating.add_reason(ctx.session, ctx.rt, case, ctx.text, ctx.openid)
+    await rating.add_reason(ctx.session, ctx.rt, case, reporting.typed_text(ctx), ctx.openid)
     return texts.render(Reply("reason_received", {"number": case.number}))
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bot.dispatch import Context, Router, command, role, staff_or_above
 from bot.services import workflow
-from handlers.staff import bound_person, error_text, with_case
+from handlers.staff import bound_person, error_text, typed, with_case
 from handlers.texts import staff as texts
 from storage.models import Case
 
@@ -28,7 +28,7 @@ async def take_charge(ctx: Context) -> str | None:
 async def supervise(ctx: Context) -> str | None:
     async def body(case: Case, rest: list[str]) -> str:
         days = int(rest[0]) if rest and rest[0].isdigit() else None
-        opinion = " ".join(rest[1:] if days is not None else rest)
+        opinion = typed(ctx, 3 if days is not None else 2)
         if not opinion:
             return texts.USAGE["督办"]
         outcome = await workflow.supervise(ctx.session, ctx.rt, case, bound_person(ctx), opinion, days)

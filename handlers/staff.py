@@ -18,6 +18,7 @@ from bot.services import case_lookup, conversation, workflow
 from bot.services.cases import ROLE_LABELS, STATUS_LABELS, Actor
 from handlers.texts import staff as texts
 from nlp import find_phones
+from nlp.normalize import after_words
 from storage.models import Case, CaseEvent, Person
 from storage.models.cases import OPEN_STATUSES
 from storage.repositories.departments import all_departments
@@ -53,6 +54,12 @@ async def with_case(ctx: Context, min_args: int,
     if case is None:
         return texts.NOT_FOUND
     return await body(case, ctx.args[1:])
+
+
+def typed(ctx: Context, skip: int) -> str:
+    """The message after its first ``skip`` words, exactly as typed (text as typed: only matching
+    uses the normalised words)."""
+    return after_words(ctx.fields.get("Content") or ctx.fields.get("Recognition") or "", skip)
 
 
 def bound_person(ctx: Context) -> Person:
@@ -189,7 +196,7 @@ async def accept(ctx: Context) -> str | None:
 @router.handle(staff_or_above(), command("不予受理"))
 async def decline(ctx: Context) -> str | None:
     async def body(case: Case, rest: list[str]) -> str:
-        outcome = await workflow.decline(ctx.session, ctx.rt, case, bound_person(ctx), " ".join(rest))
+        outcome = await workflow.decline(ctx.session, ctx.rt, case, bound_person(ctx), typed(ctx, 2))
         return texts.DECLINED.format(number=case.number) if outcome.ok else error_text(outcome)
 
     return await with_case(ctx, 2, body)
@@ -198,7 +205,7 @@ async def decline(ctx: Context) -> str | None:
 @router.handle(staff_or_above(), command("回复"))
 async def reply(ctx: Context) -> str | None:
     async def body(case: Case, rest: list[str]) -> str:
-        outcome = await workflow.reply(ctx.session, ctx.rt, case, bound_person(ctx), " ".join(rest))
+        outcome = await workflow.reply(ctx.session, ctx.rt, case, bound_person(ctx), typed(ctx, 2))
         if not outcome.ok:
             return error_text(outcome)
         template = texts.REPLIED if outcome.detail.get("has_citizen") else texts.REPLIED_NO_CITIZEN
@@ -212,7 +219,7 @@ async def transfer(ctx: Context) -> str | None:
     async def body(case: Case, rest: list[str]) -> str:
         if len(rest) < 2:
             return texts.USAGE["转办"]
-        outcome = await workflow.transfer(ctx.session, ctx.rt, case, bound_person(ctx), rest[0], " ".join(rest[1:]))
+        outcome = await workflow.transfer(ctx.session, ctx.rt, case, bound_person(ctx), rest[0], typed(ctx, 3))
         if outcome.ok:
             return texts.TRANSFERRED.format(number=case.number, dept=outcome.detail["department"])
         names = "、".join(d.name for d in await all_departments(ctx.session))
@@ -227,7 +234,7 @@ async def extend(ctx: Context) -> str | None:
         days = _int(rest[0])
         if days is None or len(rest) < 2:
             return texts.USAGE["延期"]
-        outcome = await workflow.extend(ctx.session, ctx.rt, case, bound_person(ctx), days, " ".join(rest[1:]))
+        outcome = await workflow.extend(ctx.session, ctx.rt, case, bound_person(ctx), days, typed(ctx, 3))
         if not outcome.ok:
             return error_text(outcome)
         return texts.EXTENDED.format(number=case.number, days=days, due=outcome.detail["due"])
@@ -238,7 +245,7 @@ async def extend(ctx: Context) -> str | None:
 @router.handle(staff_or_above(), command("办结"))
 async def resolve(ctx: Context) -> str | None:
     async def body(case: Case, rest: list[str]) -> str:
-        outcome = await workflow.resolve(ctx.session, ctx.rt, case, bound_person(ctx), " ".join(rest))
+        outcome = await workflow.resolve(ctx.session, ctx.rt, case, bound_person(ctx), typed(ctx, 2))
         return texts.RESOLVED.format(number=case.number) if outcome.ok else error_text(outcome)
 
     return await with_case(ctx, 2, body)
@@ -281,12 +288,12 @@ async def register_cancel(ctx: Context) -> str | None:
 @router.handle(staff_or_above(), state(REGISTER_STATE), lambda ctx: ctx.msg_type in ("text", "voice"))
 async def register_content(ctx: Context) -> str | None:
     await conversation.reset(ctx)
-    return await _register(ctx, ctx.text)
+    return await _register(ctx, typed(ctx, 0))
 
 
 @router.handle(staff_or_above(), command("登记"))
 async def register(ctx: Context) -> str | None:
-    content = " ".join(ctx.args)
+    content = typed(ctx, 1)
     if not content:
         await conversation.set_state(ctx, REGISTER_STATE, {})
         return texts.REGISTER_ASK
@@ -299,7 +306,7 @@ async def reopen(ctx: Context) -> str | None:
     async def body(case: Case, rest: list[str]) -> str:
         person = bound_person(ctx)
         outcome = await workflow.reopen(ctx.session, ctx.rt, case, actor=Actor.of(person),
-                                        reason=" ".join(rest), person=person)
+                                        reason=typed(ctx, 2), person=person)
         return texts.REOPENED.format(number=case.number) if outcome.ok else error_text(outcome)
 
     return await with_case(ctx, 2, body)

@@ -33,3 +33,20 @@ def match_form(text: str) -> str:
     """The form keywords and messages are compared in: normalised and lower-cased,
     so that "WIFI" in a rule matches "wifi" in a message."""
     return normalize(text).lower()
+
+
+_WORD = re.compile(r"\s*\S+")
+
+
+def after_words(text: str, count: int) -> str:
+    """What follows the first ``count`` words of ``text``, exactly as typed (line breaks and
+    full-width punctuation kept); only the whitespace around it is trimmed. Commands are matched on
+    the normalised text, but the content they carry is stored and forwarded in this form."""
+    text = _INVISIBLE.sub("", text or "")
+    position = 0
+    for _ in range(count):
+        found = _WORD.match(text, position)
+        if found is None:
+            return ""
+        position = found.end()
+    return text[position:].strip()

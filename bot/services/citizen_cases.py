@@ -18,7 +18,7 @@ from bot.outbox import notify_people
 from bot.runtime import Runtime
 from bot.services import conversation, media
 from bot.services.cases import STATUS_LABELS, Actor, record
-from bot.services.reporting import FLOW_STATES, Reply
+from bot.services.reporting import FLOW_STATES, Reply, typed_text
 from storage.models import Attachment, Case, Department, Person
 from storage.repositories.cases import (
     active_people,
@@ -158,7 +158,7 @@ async def continue_supplement(ctx: Context) -> Reply:
         await conversation.reset(ctx)
         return Reply("supplement_added", {"number": case.number})
     if ctx.msg_type in ("text",) and ctx.text:
-        await add_material(ctx.session, ctx.rt, case, ctx.openid, text=ctx.text)
+        await add_material(ctx.session, ctx.rt, case, ctx.openid, text=typed_text(ctx))
         await conversation.reset(ctx)
         return Reply("supplement_added", {"number": case.number})
     return Reply("supplement_waiting", {"number": case.number})

@@ -27,6 +27,7 @@ from bot.runtime import Runtime
 from bot.services import conversation, media, risk
 from bot.services.cases import Actor, file_case, notify_new_case
 from nlp import Decision, find_phones
+from nlp.normalize import after_words
 from storage.models import Attachment, Conversation, Follower
 from storage.repositories.cases import draft_attachments
 from storage.repositories.departments import department_named
@@ -109,14 +110,20 @@ async def start_report(ctx: Context, draft: dict[str, Any]) -> Reply:
             # A voice message too short to be a report: keep it on a draft, wait for the words.
             await conversation.set_state(ctx, CONTENT, {**draft, "started_at": ctx.rt.now().isoformat()})
         return Reply(problem)
-    return await _take_description(ctx, draft, ctx.text)
+    return await _take_description(ctx, draft, typed_text(ctx))
 
 
 async def take_content(ctx: Context, draft: dict[str, Any]) -> Reply:
     problem = content_problem(ctx.text)
     if problem:
         return Reply(problem)
-    return await _take_description(ctx, draft, ctx.text)
+    return await _take_description(ctx, draft, typed_text(ctx))
+
+
+def typed_text(ctx: Context) -> str:
+    """The message as the citizen typed it (or WeChat recognised it): stored and shown like that;
+    ``ctx.text`` is the normalised copy used for matching."""
+    return after_words(ctx.fields.get("Content") or ctx.fields.get("Recognition") or "", 0)
 
 
 async def _take_description(ctx: Context, draft: dict[str, Any], text: str) -> Reply:
@@ -152,7 +159,7 @@ async def media_noted(ctx: Context, draft: dict[str, Any]) -> Reply:
 
 
 async def take_address(ctx: Context, draft: dict[str, Any]) -> Reply:
-    place = ctx.text[:MAX_PLACE]
+    place = typed_text(ctx)[:MAX_PLACE]
     await conversation.set_state(ctx, PHONE, {**draft, "location_text": place})
     return Reply("ask_phone", {"place": place})
 

@@ -46,6 +46,7 @@ ERRMSG = {
     42001: "access_token expired",
     43004: "require subscribe",
     44002: "empty post data",
+    45002: "content size out of limit",
     45009: "reach max api daily quota limit",
     45015: "response out of time limit or subscription is canceled",
     45047: "out of response count limit",
@@ -54,6 +55,9 @@ ERRMSG = {
 
 TOKEN_ENDPOINTS = frozenset({"token", "stable_token"})
 CUSTOMER_SERVICE_WINDOW = timedelta(hours=48)
+# Size limits WeChat enforces: a customer-service text's bytes, a template keyword value's characters.
+CUSTOM_TEXT_MAX_BYTES = 2048
+TEMPLATE_VALUE_MAX_CHARS = 200
 # Customer-service messages allowed per message the person sent (WeChat's current limit).
 REPLIES_PER_MESSAGE = 5
 MEDIA_LIFETIME = timedelta(days=3)
@@ -518,6 +522,8 @@ class FakeWeChat:
         if msgtype == "text":
             if not isinstance(body.get("content"), str) or not body["content"]:
                 return {"errcode": 47001}
+            if len(body["content"].encode("utf-8")) > CUSTOM_TEXT_MAX_BYTES:
+                return {"errcode": 45002}
             text = body["content"]
         elif msgtype in ("image", "voice"):
             if not body.get("media_id"):
@@ -541,6 +547,8 @@ class FakeWeChat:
             return {"errcode": 40037}
         if not isinstance(data, dict) or not all(isinstance(v, dict) and "value" in v for v in data.values()):
             return {"errcode": 47001}
+        if any(len(str(v["value"])) > TEMPLATE_VALUE_MAX_CHARS for v in data.values()):
+            return {"errcode": 45002}
         if self._person(openid).unsubscribed:
             return {"errcode": 43004}
         msgid = str(next(self._template_msgid))

@@ -79,6 +79,12 @@ class Case(Base):
     campaign_id: Mapped[int | None] = mapped_column(index=True)
     risk_level: Mapped[str | None] = mapped_column(String(8))
     reopened_count: Mapped[int] = mapped_column(default=0)
+    # A 复查 / 复核 is a case of its own, answered by the reviewing body: the case it reviews.
+    review_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    # 回头看 (§5): when the citizen was asked, and their answer ("resolved" / "rebound").
+    follow_up_asked_at: Mapped[datetime | None]
+    follow_up_answer: Mapped[str | None] = mapped_column(String(16))
+    follow_up_answered_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
 
     department: Mapped[Department] = relationship(lazy="joined")
@@ -132,4 +138,6 @@ class Attachment(Base):
     recognition: Mapped[str | None] = mapped_column(Text)
     stored_path: Mapped[str | None] = mapped_column(String(512))
     download_error: Mapped[str | None] = mapped_column(Text)
+    # Set when WeChat's 3-day limit passed before a download succeeded: the media is gone.
+    lost_at: Mapped[datetime | None]
     created_at: Mapped[datetime]

@@ -36,6 +36,8 @@ class Person(Base):
     bind_code_expires_at: Mapped[datetime | None]
     bound_at: Mapped[datetime | None]
     active: Mapped[bool] = mapped_column(default=True)
+    # "all" for a leader whose reach is the whole county (``people add --scope all``).
+    scope: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime]
 
     department: Mapped[Department | None] = relationship(lazy="joined")
