@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     extra_holidays: list[str] = Field(default_factory=list)
     extra_workdays: list[str] = Field(default_factory=list)
 
+    # Reviewing body (复查 / 复核, §2): the department that reviews decisions of a department, by name;
+    # any department not listed is reviewed by ``review_department`` (empty: the rules file's
+    # supervision department, the 信访 office's 督查室).
+    review_department: str = ""
+    review_departments: dict[str, str] = Field(default_factory=dict)
+
     # Recurring and one-off reception sessions from the config file (see the reception service).
     reception: list[dict[str, Any]] = Field(default_factory=list)
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.jobs import texts
 from bot.outbox import notify, notify_people, notify_person
 from bot.runtime import Runtime
+from bot.services import follow_up
 from bot.services.cases import Actor, can, record
 from bot.services.deadlines import Calendar
 from storage.models import Department, Person
@@ -210,10 +211,15 @@ async def follow_up_reviews(rt: Runtime) -> int:
         for case in cases:
             closed = _fmt_day(rt, case.closed_at or rt.now())
             key = f"follow_up:c{case.id}:{case.closed_at:%Y%m%dT%H%M%S}"
-            sent += await notify(session, rt, openid=case.citizen_openid, kind="follow_up", case_id=case.id,
-                                 text=texts.FOLLOW_UP_CITIZEN.format(number=case.number, title=case.title,
-                                                                     closed=closed),
+            asked = await notify(session, rt, openid=case.citizen_openid, kind="follow_up", case_id=case.id,
+                                 text=follow_up.ASK_TEXT.format(number=case.number, title=case.title, closed=closed),
                                  dedupe_key=f"{key}:citizen", fields={"case": case.number})
+            if asked:
+                # The citizen's one-tap answer (1 / 2) finds the case by this mark.
+                case.follow_up_asked_at = rt.now()
+                await record(session, rt, case, action="follow_up_asked", actor=Actor.system(), public=False,
+                             text="回头看：已询问群众问题是否解决")
+            sent += asked
             reason = texts.FOLLOW_UP_REASONS.get(case.satisfaction, texts.FOLLOW_UP_REASONS[None])
             sent += await notify_person(session, rt, owners.get(case.owner_id or -1), kind="follow_up",
                                         case_id=case.id, dedupe_key=key,

@@ -32,10 +32,6 @@ AUTO_CLOSE = (
     "如对处理结果有异议，可在办结之日起 30 日内发送“申请复查 {number}”。"
 )
 
-FOLLOW_UP_CITIZEN = (
-    "【回头看】您反映的事项 {number}「{title}」已于{closed}结案。\n"
-    "问题现在是否真正解决？请直接回复您的意见；仍有问题可发送“补充 {number}”补充情况。"
-)
 FOLLOW_UP_OWNER = (
     "【回头看】{number}「{title}」结案已满 30 天（{reason}），请回访群众、核实问题是否真正解决，"
     "并将情况“回复 {number} 内容”告知群众。"

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.dispatch import Context
 from bot.outbox import notify
 from bot.runtime import Runtime
-from bot.services import conversation, media, risk
+from bot.services import conversation, media, reviews, risk
 from bot.services.cases import Actor, file_case, notify_new_case
 from nlp import Decision, find_phones
 from nlp.normalize import after_words
@@ -128,6 +128,11 @@ def typed_text(ctx: Context) -> str:
 
 async def _take_description(ctx: Context, draft: dict[str, Any], text: str) -> Reply:
     content = text[:MAX_CONTENT]
+    final = await reviews.finally_decided(ctx.session, ctx.openid, content)
+    if final is not None:
+        # Same facts as a case whose 复核 is answered: not accepted again (条例 art. 35), and said so.
+        await conversation.reset(ctx)
+        return Reply("not_accepted_again", {"number": final.number, "basis": reviews.LEGAL_BASIS})
     decision = ctx.rt.categoriser.categorise(content)
     draft = {**draft, "content": content, "decision": decision.as_dict(),
              "started_at": draft.get("started_at") or ctx.rt.now().isoformat()}

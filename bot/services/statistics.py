@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.runtime import Runtime
 from bot.services.cases import STATUS_LABELS
+from bot.services.follow_up import FollowUpFigures
+from bot.services.follow_up import figures as follow_up_figures
 from storage.models import Case, Person
 from storage.repositories import statistics as repo
 
@@ -140,6 +142,7 @@ class Statistics:
     leaders: list[repo.LeaderFigures]
     reception: ReceptionFigures
     trend: list[tuple[str, int]] = field(default_factory=list)
+    follow_up: FollowUpFigures = field(default_factory=FollowUpFigures)
 
     @property
     def change(self) -> int:
@@ -189,6 +192,7 @@ async def collect(session: AsyncSession, rt: Runtime, period: Period) -> Statist
         leaders=await repo.leader_figures(session, start, end),
         reception=await reception_figures(session, start, end, as_of),
         trend=[(f"{m.first.year}-{m.first.month:02d}", n) for m, n in zip(months, trend_counts, strict=True)],
+        follow_up=await follow_up_figures(session, start, end),
     )
 
 
@@ -282,6 +286,9 @@ async def short_summary(session: AsyncSession, rt: Runtime, person: Person | Non
                  f"按期办结率 {percent(res.rate)}（{res.on_time}/{res.due}）")
     lines.append(f"满意率 {percent(stats.satisfaction_rate)}（评价 {stats.rated} 件）；当前超期 {stats.overdue_open} 件")
     lines.append(f"重信重访 {stats.repeats} 件；群体性苗头 {len(stats.group_risk)} 件")
+    fu = stats.follow_up
+    lines.append(f"回头看 {fu.asked} 件：回复 {fu.answered}，已解决 {fu.resolved}，反弹 {fu.rebounded}，"
+                 f"反弹率 {percent(fu.rebound_rate)}")
     if stats.reception.available:
         lines.append(f"接访 {stats.reception.sessions} 场，接待群众 {stats.reception.visitors} 人次")
     if person is not None and person.role == "leader":

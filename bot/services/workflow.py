@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.outbox import notify, notify_people, notify_person
 from bot.runtime import Runtime
 from bot.services import people as people_service
+from bot.services import reviews
 from bot.services.case_lookup import can_see
 from bot.services.cases import STATUS_LABELS, Actor, can, file_case, record
 from bot.services.deadlines import MAX_EXTENSION_DAYS, RESOLVE_DAYS, REVIEW_DAYS, Calendar
@@ -316,8 +317,9 @@ async def resolve(session: AsyncSession, rt: Runtime, case: Case, person: Person
     case.resolved_at = now
     case.review_due_at = _calendar(rt).add_days(now, REVIEW_DAYS)
     await record(session, rt, case, action="resolve", actor=Actor.of(person), text=result, transition=True)
-    await _citizen(session, rt, case, "result_notice", CITIZEN_RESULT.format(number=case.number, result=result),
-                   result=result[:100])
+    notice = (reviews.result_notice(case, result, await reviews.original_number(session, case))
+              or CITIZEN_RESULT.format(number=case.number, result=result))
+    await _citizen(session, rt, case, "result_notice", notice, result=result[:100])
     await _colleagues(session, rt, case, "staff_update", STAFF_RESOLVED.format(**_base(case), result=result),
                       actor=person)
     await _request_rating(session, rt, case)

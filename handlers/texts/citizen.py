@@ -45,7 +45,10 @@ TEMPLATES: dict[str, str] = {
     "supplement_added": "已补充到 {number}，并已通知办理人员。发送“查询 {number}”查看进度。",
     "supplement_media_added": "已收到，已补充到 {number}。还可继续发送，发完后回复“完成”。",
     "supplement_done": "补充结束。发送“查询 {number}”查看进度。",
-    "case_not_open": "{number} 当前状态为“{status}”，不能再补充。如有新情况请直接发送问题重新反映。",
+    "case_not_open": ("{number} 当前状态为“{status}”，已不能补充材料。如对处理意见不服，可发送“申请复查 {number}”；"
+                      "如有新问题，请直接发送文字或语音重新反映。"),
+    "not_accepted_again": ("您反映的问题与已复核的事项 {number} 属同一事实和理由，依法不再受理。\n{basis}\n"
+                           "如有新的事实和理由，请写明后重新反映；发送“查询”查看您的事项。"),
     "finish_report_first": "您有一条正在填写的反映，请先回复“确认”提交或“取消”放弃，再补充其他事项。",
     # rating
     "rated": "感谢您的评价（{label}），{number} 已结案。如有新问题可随时反映。",
