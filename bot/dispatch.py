@@ -104,19 +104,44 @@ class Router:
         return register
 
 
+@dataclass(frozen=True)
+class _Leave:
+    states: frozenset[str]
+    keep: frozenset[Handler]
+    run: Callable[[Context], Awaitable[None]]
+
+
 class Dispatcher:
     def __init__(self) -> None:
         self.routers: list[Router] = []
         self._index: _RouteIndex | None = None
+        self._leaves: list[_Leave] = []
+
+    def on_leave(self, states: tuple[str, ...], keep: tuple[Handler, ...],
+                 run: Callable[[Context], Awaitable[None]]) -> None:
+        """Call ``run`` before any handler other than ``keep`` answers a message sent in one of
+        ``states`` (a command typed during a 补充 session ends the session first)."""
+        self._leaves.append(_Leave(frozenset(states), frozenset(keep), run))
+
+    def command_words(self) -> frozenset[str]:
+        """Every word some route takes as a command (the registry ``material`` filters consult)."""
+        self._ensure_index()
+        assert self._index is not None
+        return frozenset(self._index.words)
+
+    def _ensure_index(self) -> None:
+        count = sum(len(router.routes) for router in self.routers)
+        if self._index is None or self._index.size != count:
+            self._index = _RouteIndex([route for router in self.routers for route in router.routes])
 
     def include(self, router: Router) -> Dispatcher:
         self.routers.append(router)
         return self
 
     def find(self, ctx: Context) -> Handler | None:
-        count = sum(len(router.routes) for router in self.routers)
-        if self._index is None or self._index.size != count:
-            self._index = _RouteIndex([route for router in self.routers for route in router.routes])
+        self._ensure_index()
+        assert self._index is not None
+        ctx.extra["command_words"] = self._index.words
         word = ctx.command if ctx.msg_type in TEXTUAL else ""
         for route in self._index.candidates(ctx.msg_type, word):
             if route.matches(ctx):
@@ -127,6 +152,11 @@ class Dispatcher:
         handler = self.find(ctx)
         if handler is None:
             return None
+        state = ctx.extra.get("state", "idle")
+        if ctx.msg_type != "event":
+            for leave in self._leaves:
+                if state in leave.states and handler not in leave.keep:
+                    await leave.run(ctx)
         return await handler(ctx)
 
 
@@ -143,6 +173,7 @@ class _RouteIndex:
         self.size = len(routes)
         self._routes = [(route, _limit(route, "msg_types"), _limit(route, "command_words")) for route in routes]
         self._words = {word for _, _, words in self._routes if words for word in words}
+        self.words = frozenset(self._words)
         self._cache: dict[tuple[str, str], tuple[_Route, ...]] = {}
 
     def candidates(self, msg_type: str, word: str) -> tuple[_Route, ...]:
@@ -212,6 +243,12 @@ def staff_or_above() -> Filter:
 def state(*states: str) -> Filter:
     """The sender's conversation is in one of ``states`` (loaded by the dispatcher's middleware)."""
     return lambda ctx: ctx.extra.get("state", "idle") in states
+
+
+def material() -> Filter:
+    """Text a flow may collect as material: anything but a known command word (every command the
+    bot names is executed as that command in every state, not swallowed)."""
+    return lambda ctx: ctx.msg_type not in TEXTUAL or ctx.command not in ctx.extra.get("command_words", ())
 
 
 def always() -> Filter:

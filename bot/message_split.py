@@ -4,7 +4,7 @@ A customer-service text may carry at most ``CUSTOM_TEXT_MAX_BYTES`` bytes (UTF-8
 keyword value about ``TEMPLATE_VALUE_MAX_CHARS`` characters; beyond that WeChat refuses or cuts the
 message, and a digest cut mid-line ("受理告知期限2026年12") tells the reader nothing. So a notice
 is split between its lines (each line is one item of a list or one sentence of a notice) and, when
-it takes more than one message, each part is numbered "（1/3）". A single line longer than a whole
+it takes more than one message, each part is numbered "（1/3）" on its last line. A single line longer than a whole
 message is the only thing ever cut, and then at the limit.
 """
 
@@ -44,7 +44,8 @@ def split_items(text: str, limit: int, size: Callable[[str], int] = char_size) -
     if current:
         parts.append(current)
     total = len(parts)
-    return [f"（{i}/{total}）\n{part}" for i, part in enumerate(parts, 1)]
+    # The number goes last, so each part still starts with its own first line (a digest's header).
+    return [f"{part}\n（{i}/{total}）" for i, part in enumerate(parts, 1)]
 
 
 def _fitting_lines(lines: list[str], room: int, size: Callable[[str], int]) -> list[str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from bot.dispatch import Context, Router, click, command, msg_type, role, staff_or_above, state
+from bot.dispatch import Context, Router, click, command, material, msg_type, role, staff_or_above, state
 from bot.menu import KEY_SUGGEST
 from bot.services import campaign as svc
 from bot.services import campaign_work as work
@@ -116,7 +116,7 @@ async def register_start(ctx: Context) -> str | None:
     return texts.ASK_CONTENT
 
 
-@router.handle(staff_or_above(), state(CONTENT), msg_type("text", "voice"))
+@router.handle(staff_or_above(), state(CONTENT), material(), msg_type("text", "voice"))
 async def register_content(ctx: Context) -> str | None:
     if len(ctx.text) < MIN_CONTENT:
         return texts.TOO_SHORT
@@ -124,7 +124,7 @@ async def register_content(ctx: Context) -> str | None:
     return texts.ASK_PLACE
 
 
-@router.handle(staff_or_above(), state(PLACE), msg_type("text", "voice", "location"))
+@router.handle(staff_or_above(), state(PLACE), material(), msg_type("text", "voice", "location"))
 async def register_place(ctx: Context) -> str | None:
     if ctx.msg_type == "location":
         place = ctx.fields.get("Label") or f"{ctx.fields.get('Location_X')},{ctx.fields.get('Location_Y')}"
@@ -135,7 +135,7 @@ async def register_place(ctx: Context) -> str | None:
     return texts.ASK_PEOPLE
 
 
-@router.handle(staff_or_above(), state(PEOPLE), msg_type("text", "voice"))
+@router.handle(staff_or_above(), state(PEOPLE), material(), msg_type("text", "voice"))
 async def register_people(ctx: Context) -> str | None:
     people: int | None = None
     if ctx.text not in SKIP_WORDS:
@@ -148,7 +148,7 @@ async def register_people(ctx: Context) -> str | None:
     return texts.ASK_RISK
 
 
-@router.handle(staff_or_above(), state(RISK), msg_type("text", "voice"))
+@router.handle(staff_or_above(), state(RISK), material(), msg_type("text", "voice"))
 async def register_risk(ctx: Context) -> str | None:
     risk = ctx.text.removesuffix("风险")
     if risk not in RISK_LEVELS:
@@ -158,7 +158,7 @@ async def register_risk(ctx: Context) -> str | None:
     return texts.ASK_KIND
 
 
-@router.handle(staff_or_above(), state(KIND), msg_type("text", "voice"))
+@router.handle(staff_or_above(), state(KIND), material(), msg_type("text", "voice"))
 async def register_kind(ctx: Context) -> str | None:
     answer = ctx.text
     if answer.isdigit() and 1 <= int(answer) <= len(texts.PROBLEM_KINDS):
@@ -209,7 +209,7 @@ async def visit_start(ctx: Context) -> str | None:
                                          place=s.place if s else "", cases="、".join(numbers) or "—")
 
 
-@router.handle(staff_or_above(), state(VISIT_PEOPLE), msg_type("text", "voice"))
+@router.handle(staff_or_above(), state(VISIT_PEOPLE), material(), msg_type("text", "voice"))
 async def visit_people(ctx: Context) -> str | None:
     match = _NUMBER.search(ctx.text)
     if match is None:
@@ -219,7 +219,7 @@ async def visit_people(ctx: Context) -> str | None:
     return texts.VISIT_ASK_NEW
 
 
-@router.handle(staff_or_above(), state(VISIT_NEW), msg_type("text", "voice"))
+@router.handle(staff_or_above(), state(VISIT_NEW), material(), msg_type("text", "voice"))
 async def visit_new(ctx: Context) -> str | None:
     lines = [] if ctx.text in SKIP_WORDS else _raw_lines(ctx)
     if any(len(line) < MIN_CONTENT for line in lines):
@@ -229,7 +229,7 @@ async def visit_new(ctx: Context) -> str | None:
     return texts.VISIT_ASK_CLOSED
 
 
-@router.handle(staff_or_above(), state(VISIT_CLOSED), msg_type("text", "voice"))
+@router.handle(staff_or_above(), state(VISIT_CLOSED), material(), msg_type("text", "voice"))
 async def visit_closed(ctx: Context) -> str | None:
     person = _person(ctx)
     closed: list[tuple[Case, str]] = []
@@ -310,7 +310,7 @@ async def suggest_start(ctx: Context) -> str | None:
     return texts.SUGGEST_ASK.format(campaign=now.campaign.name)
 
 
-@router.handle(role("citizen"), state(SUGGEST), msg_type("text", "voice"))
+@router.handle(role("citizen"), state(SUGGEST), material(), msg_type("text", "voice"))
 async def suggest_content(ctx: Context) -> str | None:
     if len(ctx.text) < MIN_CONTENT:
         return texts.SUGGEST_TOO_SHORT

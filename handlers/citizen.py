@@ -7,12 +7,12 @@ every message gets a helpful reply. The report flow itself is the table in
 
 from __future__ import annotations
 
-from bot.dispatch import Context, Router, always, command, event, msg_type, state, text_matches
+from bot.dispatch import Context, Router, always, command, event, material, msg_type, state, text_matches
 from bot.services import citizen_cases, conversation, rating, reporting
 from bot.services.reporting import Reply
 from handlers.texts import citizen as texts
-from nlp.normalize import after_words
 from handlers.texts import common
+from nlp.normalize import after_words
 from storage.models import Case
 from storage.repositories.cases import citizen_case, latest_unrated_resolved_case
 
@@ -29,6 +29,11 @@ RATING_DIGITS = ("1", "2", "3")
 @router.handle(command(*HELP_WORDS))
 async def help_(ctx: Context) -> str | None:
     return texts.render(await reporting.help_now(ctx))
+
+
+@router.handle(state(citizen_cases.SUPPLEMENT), command(*citizen_cases.DONE_WORDS))
+async def supplement_finish(ctx: Context) -> str | None:
+    return texts.render(await citizen_cases.finish_supplement(ctx))
 
 
 @router.handle(command(*reporting.CANCEL_WORDS), state(*reporting.FLOW_STATES))
@@ -66,9 +71,14 @@ async def supplement(ctx: Context) -> str | None:
     return texts.render(await citizen_cases.start_supplement(ctx, arg, rest))
 
 
-@router.handle(state(citizen_cases.SUPPLEMENT), msg_type("text", "voice", "image", "video", "shortvideo"))
+@router.handle(state(citizen_cases.SUPPLEMENT), material(),
+               msg_type("text", "voice", "image", "video", "shortvideo"))
 async def supplement_material(ctx: Context) -> str | None:
     return texts.render(await citizen_cases.continue_supplement(ctx))
+
+
+# A command (or a location) during a 补充 session ends it first; the summary goes as a message.
+SUPPLEMENT_HANDLERS = (supplement_finish, supplement_material)
 
 
 @router.handle(command("评价"))
@@ -105,7 +115,7 @@ async def _rate(ctx: Context, case: Case, score: int, reason: str | None) -> str
     return texts.render(Reply("rated", {"number": case.number, "label": texts.RATING_LABELS[score]}))
 
 
-@router.handle(state(RATE_REASON), msg_type("text", "voice"))
+@router.handle(state(RATE_REASON), material(), msg_type("text", "voice"))
 async def rate_reason(ctx: Context) -> str | None:
     conv = await conversation.load(ctx)
     case_id = (conv.data or {}).get("case_id")

@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from bot.dispatch import Context, Router, command, msg_type, role, staff_or_above, state
+from bot.dispatch import Context, Router, command, material, msg_type, role, staff_or_above, state
 from bot.services import conversation
 from bot.services import reception as svc
+from bot.services.reporting import FLOW_STATES as REPORT_STATES
 from handlers.texts import reception as texts
 
 router = Router("reception")
@@ -51,7 +52,13 @@ async def schedule(ctx: Context) -> str:
 
 # ---- citizen: booking -------------------------------------------------------------------------------
 
-@router.handle(command("预约"), role("citizen"), state("idle", BOOKING_SUBJECT, BOOKING_PEOPLE))
+@router.handle(command("预约"), role("citizen"), state(*REPORT_STATES))
+async def book_during_report(ctx: Context) -> str | None:
+    # Booking would replace the draft report; the command is understood and the draft kept.
+    return texts.BOOK_FINISH_REPORT_FIRST
+
+
+@router.handle(command("预约"), role("citizen"))
 async def start_booking(ctx: Context) -> str:
     if len(ctx.args) != 1 or not ctx.args[0].isdigit():
         return texts.BOOK_USAGE
@@ -99,7 +106,7 @@ async def booking_help(ctx: Context) -> str:
                                         else texts.BOOK_ASK_PEOPLE)
 
 
-@router.handle(state(BOOKING_SUBJECT), msg_type("text", "voice"))
+@router.handle(state(BOOKING_SUBJECT), material(), msg_type("text", "voice"))
 async def take_subject(ctx: Context) -> str:
     text = ctx.text.strip()
     if not text:
@@ -121,7 +128,7 @@ async def take_subject(ctx: Context) -> str:
     return texts.BOOK_ASK_PEOPLE
 
 
-@router.handle(state(BOOKING_PEOPLE), msg_type("text", "voice"))
+@router.handle(state(BOOKING_PEOPLE), material(), msg_type("text", "voice"))
 async def take_people(ctx: Context) -> str:
     people = svc.parse_people(ctx.text)
     if people is None or not 1 <= people <= svc.MAX_PEOPLE:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from bot.dispatch import Context, Router, command, role, text_matches
+from bot.dispatch import Context, Router, command, role, state, text_matches
 from bot.services import citizen_cases, follow_up, reviews
 from handlers import citizen
 from handlers.texts import lifecycle as texts
@@ -19,6 +19,7 @@ from storage.repositories.cases import latest_unrated_resolved_case
 router = Router("reviews")
 
 _ANSWER = re.compile(r"^([12])(?:\s|$|已解决|仍有问题)")
+_EXPLICIT = re.compile(r"^[12]\s*(已解决|仍有问题)")
 _NOTE_PREFIX = re.compile(r"^[12]\s*(已解决|仍有问题)?[\s，,：:]*")
 
 
@@ -52,13 +53,15 @@ async def request_recheck(ctx: Context) -> str | None:
     return await _request(ctx, reviews.RECHECK)
 
 
-@router.handle(role("citizen"), text_matches(lambda t: bool(_ANSWER.match(t))))
+@router.handle(role("citizen"), text_matches(lambda t: bool(_EXPLICIT.match(t))))
+@router.handle(role("citizen"), state("idle"), text_matches(lambda t: bool(_ANSWER.match(t))))
 async def follow_up_answer(ctx: Context) -> str | None:
+    """``1 已解决`` / ``2 仍有问题 …`` in any state; a bare 1 / 2 while idle (else a rating)."""
     case = await follow_up.pending(ctx.session, ctx.rt, ctx.openid)
+    if case is None and _EXPLICIT.match(ctx.text):
+        return texts.FOLLOW_UP_NONE
     if case is None or not await _follow_up_is_latest(ctx, case):
-        if ctx.extra.get("state", "idle") == "idle":
-            return await citizen.rate_digit(ctx)
-        return await citizen.report(ctx)
+        return await citizen.rate_digit(ctx)
     resolved = ctx.text.startswith("1")
     note = _NOTE_PREFIX.sub("", _typed(ctx, 0), count=1).strip()
     result = await follow_up.answer(ctx.session, ctx.rt, case, ctx.openid, resolved, note)

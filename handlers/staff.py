@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.dispatch import Context, Router, command, msg_type, role, staff_or_above, state
+from bot.dispatch import Context, Router, command, material, msg_type, role, staff_or_above, state
 from bot.services import case_lookup, conversation, workflow
 from bot.services.cases import ROLE_LABELS, STATUS_LABELS, Actor
 from handlers.texts import staff as texts
@@ -285,10 +285,15 @@ async def register_cancel(ctx: Context) -> str | None:
     return texts.REGISTER_CANCELLED
 
 
-@router.handle(staff_or_above(), state(REGISTER_STATE), lambda ctx: ctx.msg_type in ("text", "voice"))
+@router.handle(staff_or_above(), state(REGISTER_STATE), material(), lambda ctx: ctx.msg_type in ("text", "voice"))
 async def register_content(ctx: Context) -> str | None:
     await conversation.reset(ctx)
     return await _register(ctx, typed(ctx, 0))
+
+
+@router.handle(staff_or_above(), state("idle"), command("取消"))
+async def nothing_to_cancel(ctx: Context) -> str | None:
+    return texts.NOTHING_TO_CANCEL
 
 
 @router.handle(staff_or_above(), command("登记"))

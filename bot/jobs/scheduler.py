@@ -41,6 +41,14 @@ async def draft_reminders(rt: Runtime) -> int:
         return int(await remind(session, rt) or 0)
 
 
+async def supplement_sessions(rt: Runtime) -> int:
+    """补充 sessions silent for 10 minutes: closed with one summary (``citizen_cases``)."""
+    from bot.services import citizen_cases
+
+    async with rt.sessions() as session, session.begin():
+        return await citizen_cases.close_silent_sessions(session, rt)
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -59,6 +67,7 @@ JOBS: tuple[Job, ...] = (
     Job("auto_close", alerts.auto_close, timedelta(minutes=10)),
     Job("follow_up_reviews", alerts.follow_up_reviews, timedelta(minutes=10)),
     Job("draft_reminders", draft_reminders, timedelta(minutes=1)),
+    Job("supplement_sessions", supplement_sessions, timedelta(minutes=1)),
     Job("campaign_phase_reminders", campaign_jobs.phase_reminders, timedelta(minutes=10)),
     Job("campaign_weekly_digest", campaign_jobs.weekly_digest, timedelta(minutes=10)),
     Job("campaign_review_lists", campaign_jobs.review_lists, timedelta(minutes=10)),

@@ -43,8 +43,8 @@ TEMPLATES: dict[str, str] = {
     "supplement_usage": "请发送“补充 编号”，如：补充 XF20261124-0001。发送“查询”可查看您的事项编号。",
     "supplement_waiting": "请发送要补充到 {number} 的文字、图片或语音；发完后回复“完成”。",
     "supplement_added": "已补充到 {number}，并已通知办理人员。发送“查询 {number}”查看进度。",
-    "supplement_media_added": "已收到，已补充到 {number}。还可继续发送，发完后回复“完成”。",
-    "supplement_done": "补充结束。发送“查询 {number}”查看进度。",
+    "supplement_media_added": "已收到，已补充到 {number}（本次共{what}）。还可继续发送文字、图片或语音，发完后回复“完成”。",
+    "supplement_summary": "{text}",
     "case_not_open": ("{number} 当前状态为“{status}”，已不能补充材料。如对处理意见不服，可发送“申请复查 {number}”；"
                       "如有新问题，请直接发送文字或语音重新反映。"),
     "not_accepted_again": ("您反映的问题与已复核的事项 {number} 属同一事实和理由，依法不再受理。\n{basis}\n"

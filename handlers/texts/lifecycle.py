@@ -19,4 +19,5 @@ FOLLOW_UP_RESOLVED = "感谢您的回复，已记录 {number} 的问题已解决
 FOLLOW_UP_REOPENED = "已记录您的回复：{number} 仍有问题，已重新交办，承办人员和包案领导已获通知。发送“查询 {number}”查看进度。"
 FOLLOW_UP_NEW_CASE = ("已记录您的回复：{number} 结案已久，已为您另立新件 {new}，并通知原承办人员和包案领导。"
                       "发送“查询 {new}”查看进度。")
+FOLLOW_UP_NONE = "您目前没有待回复的回头看问题。发送“查询”查看您的事项，或直接发送文字描述新问题。"
 FOLLOW_UP_NEED_NOTE = "请简要说明仍存在的问题，如：2 仍有问题 物业费仍按原标准收取。"
