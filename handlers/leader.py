@@ -48,6 +48,16 @@ async def confirm_resolve(ctx: Context) -> str | None:
     return await with_case(ctx, 1, body)
 
 
-@router.handle(staff_or_above(), command("包案", "督办", "确认办结", "重办"))
+@router.handle(role("leader"), command("现场办结"))
+async def resolve_on_the_spot(ctx: Context) -> str | None:
+    """``现场办结 <案> <结果>`` at a reception day or a 带案下访 visit."""
+    async def body(case: Case, _: list[str]) -> str:
+        outcome = await workflow.resolve_on_the_spot(ctx.session, ctx.rt, case, bound_person(ctx), typed(ctx, 2))
+        return texts.RESOLVED_ON_THE_SPOT.format(number=case.number) if outcome.ok else error_text(outcome)
+
+    return await with_case(ctx, 2, body)
+
+
+@router.handle(staff_or_above(), command("包案", "督办", "确认办结", "重办", "现场办结"))
 async def not_for_this_role(ctx: Context) -> str | None:
     return texts.ERRORS["forbidden"]

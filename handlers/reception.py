@@ -204,7 +204,7 @@ async def visitor_list(ctx: Context) -> str:
                 lines.append(texts.LIST_VISITOR_CONTENT.format(content=_short(b.case.content)))
         blocks.append(texts.LIST_SESSION.format(
             when=svc.describe_when(occ, ctx.rt), form=occ.session.form, place=occ.session.place,
-            title=svc.leader_title(occ.session), companions="、".join(companions) or texts.LIST_NO_COMPANIONS,
+            title=_leader_with_name(occ.session), companions="、".join(companions) or texts.LIST_NO_COMPANIONS,
             count=len(bookings), slots=occ.session.slots, lines="\n".join(lines) or texts.LIST_EMPTY))
     return "\n\n".join(blocks)
 
@@ -232,3 +232,11 @@ def parse_day(text: str, today: date) -> date | None:
         # "1月5日" said in December means next January.
         day = day.replace(year=year + 1)
     return day
+
+
+def _leader_with_name(session) -> str:  # type: ignore[no-untyped-def]
+    """The leader as the 接访名单 (read by officers) shows him: title and name, not just "领导"."""
+    leader = session.leader
+    if leader is None:
+        return svc.leader_title(session)
+    return f"{leader.title or ''}{leader.name}"

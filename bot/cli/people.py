@@ -29,14 +29,16 @@ def _row(person: Person) -> dict[str, object]:
 @click.option("--role", required=True, type=click.Choice(ROLES), help="角色")
 @click.option("--dept", "department", default=None, help="所属部门（工作人员、领导必填）")
 @click.option("--title", default=None, help="职务，如 局长、主任")
+@click.option("--scope", type=click.Choice(["all"]), default=None,
+              help="all：全县范围的领导，可查看和督办任何事项（县委、县政府领导自动如此）")
 @click.option("--json", "as_json", is_flag=True, help="输出一个 JSON 对象（含 id 与 bind_code）")
-def add(name: str, role: str, department: str | None, title: str | None, as_json: bool) -> None:
+def add(name: str, role: str, department: str | None, title: str | None, scope: str | None, as_json: bool) -> None:
     """新建账号并打印一次性绑定码（24小时内有效，只能使用一次）。"""
 
     async def body(rt: Runtime) -> tuple[dict[str, object], str]:
         async with rt.sessions() as session, session.begin():
             person, code = await people_service.create_person(
-                session, rt, name=name, role=role, department=department, title=title)
+                session, rt, name=name, role=role, department=department, title=title, scope=scope)
             await session.refresh(person, ["department"])
             return _row(person), code
 

@@ -14,7 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.dispatch import Context
-from bot.services import conversation
+from bot.services import conversation, leader_reach
 from storage.models import Case, Person
 
 NUMBER_RE = re.compile(r"^XF\d{8}-\d{4,}$", re.IGNORECASE)
@@ -60,6 +60,11 @@ async def resolve(ctx: Context, arg: str | None) -> Case | None:
         index = int(arg)
         if 1 <= index <= len(ids):
             case = await ctx.session.get(Case, int(ids[index - 1]))
-    if case is None or not can_see(ctx.person, case):
+    if case is None or not await may_see(ctx.session, ctx.person, case):
         return None
     return case
+
+
+async def may_see(session: AsyncSession, person: Person | None, case: Case) -> bool:
+    """``can_see``, plus a leader's reach (reception lists, visit plans, county-wide)."""
+    return can_see(person, case) or await leader_reach.reaches(session, person, case)

@@ -127,6 +127,8 @@ async def case_view(session: AsyncSession, rt: Runtime, openid: str, number: str
 SESSION_SILENCE = timedelta(minutes=10)
 KIND_UNITS = {"text": ("条文字", "text"), "image": ("张图片", "image"), "voice": ("条语音", "voice"),
               "video": ("段视频", "video")}
+# The owner's one notice quotes the first few texts (whole, up to 200 characters each).
+NOTICE_SNIPPETS = 5
 SUMMARY_TEXT = "{number} 本次补充已结束：已补充{what}，已通知办理人员。发送“查询 {number}”查看进度。"
 SUMMARY_EMPTY = "{number} 本次补充已结束，未收到新材料。"
 
@@ -179,7 +181,11 @@ async def continue_supplement(ctx: Context) -> Reply:
     else:
         return Reply("supplement_waiting", {"number": case.number})
     counts[kind] = int(counts.get(kind, 0)) + 1
-    await conversation.update_data(ctx, counts=counts)
+    snippets = list(data.get("texts") or [])
+    said = typed_text(ctx) if ctx.msg_type == "text" else (ctx.fields.get("Recognition") or "")
+    if said and len(snippets) < NOTICE_SNIPPETS:
+        snippets.append(said[:200])
+    await conversation.update_data(ctx, counts=counts, texts=snippets)
     return Reply("supplement_media_added", {"number": case.number, "what": summary_of(counts)})
 
 
@@ -212,7 +218,8 @@ async def close_session(session: AsyncSession, rt: Runtime, openid: str, data: d
     what = summary_of(counts)
     if not what:
         return SUMMARY_EMPTY.format(number=case.number)
-    await _notify_case_people(session, rt, case, counts, None)
+    snippets = [str(t) for t in data.get("texts") or []]
+    await _notify_case_people(session, rt, case, counts, "\n".join(snippets) or None)
     return SUMMARY_TEXT.format(number=case.number, what=what)
 
 
@@ -260,6 +267,6 @@ async def _notify_case_people(session: AsyncSession, rt: Runtime, case: Case, co
     if case.department_id:
         for person in await active_people(session, roles=("staff",), department_id=case.department_id):
             recipients.setdefault(person.id, person)
-    what = summary_of(counts) + (f"：{text}" if text else "")
+    what = summary_of(counts) + (f"\n{text}" if text else "")
     notice = SUPPLEMENT_NOTICE.format(number=case.number, title=case.title, what=what)
     await notify_people(session, rt, recipients.values(), kind="supplement", text=notice, case_id=case.id)

@@ -52,7 +52,7 @@ class PeopleError(ValueError):
 
 async def create_person(
     session: AsyncSession, rt: Runtime, *, name: str, role: str, department: str | None = None,
-    title: str | None = None,
+    title: str | None = None, scope: str | None = None,
 ) -> tuple[Person, str]:
     """Create a person and return it with its one-time binding code (shown once, stored hashed)."""
     if role not in ROLES:
@@ -60,8 +60,10 @@ async def create_person(
     if role in ("staff", "leader") and not department:
         raise PeopleError(f"a {role} needs a department (--dept)")
     dept = await department_named(session, department) if department else None
+    if scope is not None and role != "leader":
+        raise PeopleError("--scope all is for leaders")
     person = Person(name=name, role=role, title=title, department_id=dept.id if dept else None,
-                    active=True, created_at=rt.now())
+                    scope=scope, active=True, created_at=rt.now())
     session.add(person)
     await session.flush()
     code = await issue_bind_code(session, rt, person)

@@ -25,8 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.outbox import notify, notify_people, notify_person
 from bot.runtime import Runtime
+from bot.services import leader_reach, reviews
 from bot.services import people as people_service
-from bot.services import reviews
 from bot.services.case_lookup import can_see
 from bot.services.cases import STATUS_LABELS, Actor, can, file_case, record
 from bot.services.deadlines import MAX_EXTENSION_DAYS, RESOLVE_DAYS, REVIEW_DAYS, Calendar
@@ -100,6 +100,12 @@ def who(person: Person) -> str:
     """How colleagues see an actor: department and title or role, then the name."""
     dept = person.department.name if person.department else ""
     title = person.title or {"staff": "工作人员", "leader": "领导", "supervisor": "督查室"}.get(person.role, "")
+    # A title that already names the department ("县委书记" in 县委) or is the department itself is
+    # not repeated: never "县委县委书记" or "人社局人社局张芳".
+    if title == dept or (dept and dept in title):
+        dept = ""
+    if title and title in dept:
+        title = ""
     return f"{dept}{title}{person.name}"
 
 
@@ -107,6 +113,13 @@ def _staff_allowed(person: Person | None, case: Case | None = None) -> bool:
     if person is None or not person.active or person.role not in STAFF_ROLES:
         return False
     return case is None or can_see(person, case)
+
+
+async def _reach(session: AsyncSession, person: Person | None, case: Case) -> bool:
+    """``_staff_allowed`` including a leader's reach (reception lists, visit plans, county-wide)."""
+    if person is None or not person.active or person.role not in STAFF_ROLES:
+        return False
+    return can_see(person, case) or await leader_reach.reaches(session, person, case)
 
 
 def _base(case: Case) -> dict[str, Any]:
@@ -312,18 +325,50 @@ async def resolve(session: AsyncSession, rt: Runtime, case: Case, person: Person
                                 fields={"number": case.number, "content": result[:200]})
             return _fail("needs_confirm", case, leader=who(case.leader) if case.leader else "")
         case.leader_confirmed_at = rt.now()
+    await _resolve(session, rt, case, person, result)
+    return _ok(case)
+
+
+async def resolve_on_the_spot(session: AsyncSession, rt: Runtime, case: Case, person: Person,
+                              result: str) -> Outcome:
+    """现场办结: a leader closes a carried case at a reception day or 带案下访 visit. His word is the
+    leader's confirmation; a case not yet accepted is accepted by him first (he becomes its 首问 if it
+    has none). The citizen gets the statutory 处理意见 and the rating request as with 办结."""
+    if person is None or person.role != "leader" or not await _reach(session, person, case):
+        return _fail("forbidden", case)
+    if not result.strip():
+        return _fail("result_required", case)
+    if case.leader_id is not None and case.leader_id != person.id:
+        return _fail("held_by_other", case, leader=who(case.leader) if case.leader else "")
+    if case.status == "registered":
+        case.accepted_at = rt.now()
+        case.resolve_due_at = _calendar(rt).add_days(rt.now(), RESOLVE_DAYS)
+        if case.owner_id is None:
+            case.owner_id = person.id
+        await record(session, rt, case, action="accept", actor=Actor.of(person), transition=True,
+                     text="现场受理", data={"on_the_spot": True})
+    if not can(case, "resolve"):
+        return _fail("status", case, status=case.status)
+    case.leader_confirmed_at = rt.now()
+    await _refresh_people(session, case)
+    await _resolve(session, rt, case, person, result, on_the_spot=True)
+    return _ok(case)
+
+
+async def _resolve(session: AsyncSession, rt: Runtime, case: Case, person: Person, result: str, *,
+                   on_the_spot: bool = False) -> None:
     now = rt.now()
     case.result = result
     case.resolved_at = now
     case.review_due_at = _calendar(rt).add_days(now, REVIEW_DAYS)
-    await record(session, rt, case, action="resolve", actor=Actor.of(person), text=result, transition=True)
+    await record(session, rt, case, action="resolve", actor=Actor.of(person), text=result, transition=True,
+                 data={"on_the_spot": True} if on_the_spot else None)
     notice = (reviews.result_notice(case, result, await reviews.original_number(session, case))
               or CITIZEN_RESULT.format(number=case.number, result=result))
     await _citizen(session, rt, case, "result_notice", notice, result=result[:100])
     await _colleagues(session, rt, case, "staff_update", STAFF_RESOLVED.format(**_base(case), result=result),
                       actor=person)
     await _request_rating(session, rt, case)
-    return _ok(case)
 
 
 async def _request_rating(session: AsyncSession, rt: Runtime, case: Case) -> None:
@@ -337,7 +382,7 @@ async def _request_rating(session: AsyncSession, rt: Runtime, case: Case) -> Non
 
 async def confirm_resolve(session: AsyncSession, rt: Runtime, case: Case, person: Person) -> Outcome:
     """确认办结 by the leader in charge of a 包案 case."""
-    if not _staff_allowed(person, case):
+    if not await _reach(session, person, case):
         return _fail("forbidden", case)
     if case.leader_id != person.id:
         return _fail("not_leader", case)
@@ -389,7 +434,7 @@ async def take_charge(session: AsyncSession, rt: Runtime, case: Case, person: Pe
     """包案: a leader takes personal charge and gets every update on the case."""
     if person is None or person.role != "leader" or not person.active:
         return _fail("forbidden", case)
-    if not _staff_allowed(person, case):
+    if not await _reach(session, person, case):
         return _fail("forbidden", case)
     if case.status in ("declined", "closed"):
         return _fail("status", case, status=case.status)
@@ -410,7 +455,7 @@ async def take_charge(session: AsyncSession, rt: Runtime, case: Case, person: Pe
 async def supervise(session: AsyncSession, rt: Runtime, case: Case, person: Person, opinion: str,
                     days: int | None = None) -> Outcome:
     """督办: a supervision notice to the department, optionally with a new deadline."""
-    if person is None or person.role not in SUPERVISE_ROLES or not _staff_allowed(person, case):
+    if person is None or person.role not in SUPERVISE_ROLES or not await _reach(session, person, case):
         return _fail("forbidden", case)
     if not opinion.strip():
         return _fail("reason_required", case)

@@ -181,8 +181,10 @@ async def test_supplement_adds_material_and_notifies_department_staff(service: S
     assert "已补充" in added
     from tests.citizen.helpers import outbox
 
+    assert await outbox(service, "supplement") == []  # one notice per session, when it ends
+    assert "已补充1 条文字、1 张图片" in await service.say("o-sup", "完成")
     notices = await outbox(service, "supplement")
-    assert {n.openid for n in notices} == {"o-staff-li"} and len(notices) == 2
+    assert {n.openid for n in notices} == {"o-staff-li"} and len(notices) == 1
     assert any("三万元" in n.text for n in notices)
     detail = await service.say("o-sup", f"查询 {number}")
     assert "补充材料" in detail
