@@ -62,6 +62,7 @@ UNSUBSCRIBED = 43004
 REASON_NO_TEMPLATE = ("不在48小时客服消息窗口内，且未配置消息类型“{kind}”的模板ID（template_ids）；"
                       "对方再次发来消息后将自动以客服消息发送")
 REASON_UNSUBSCRIBED = "对方未关注或已取消关注公众号（43004），无法发送"
+REASON_MEDIA_WINDOW = "图片、语音只能以客服消息发送（48小时窗口外不可发送）；对方再次发来消息后将自动发送"
 REASON_GAVE_UP = "重试{attempts}次仍失败：{error}"
 REASON_NOT_DELIVERED = "模板消息未送达：{status}"
 
@@ -144,6 +145,9 @@ async def _deliver(rt: Runtime, message: _Claimed, worker: str) -> None:
         await _finish(rt, message.id, worker, status="failed", error=REASON_UNSUBSCRIBED)
         return
     attempts = message.attempts
+    if message.fields.get("_attachment_id"):
+        await _deliver_attachment(rt, message, worker, follower)
+        return
     if _in_window(rt, follower):
         attempts += 1
         try:
@@ -179,6 +183,34 @@ async def _deliver(rt: Runtime, message: _Claimed, worker: str) -> None:
         await _handled_error(rt, message, worker, exc, attempts)
         return
     await _finish(rt, message.id, worker, status="sent", channel="template", attempts=attempts, msgid=msgid)
+
+
+async def _deliver_attachment(rt: Runtime, message: _Claimed, worker: str, follower: Follower | None) -> None:
+    """A case's photo or voice for a staff member (``附件``): read it from our store, upload it as
+    temporary media, send it as an image / voice customer-service message. Templates cannot carry
+    media, so outside the 48-hour window it waits for the person's next message."""
+    from bot.services.attachments import MediaUnavailable, read
+    from bot.wechat.api import WeChatAPIError
+
+    if not _in_window(rt, follower):
+        await _finish(rt, message.id, worker, status="waiting", attempts=message.attempts,
+                      error=REASON_MEDIA_WINDOW, next_at=rt.now() + WAITING_RECHECK)
+        return
+    attempts = message.attempts + 1
+    kind = str(message.fields.get("_media_kind") or "image")
+    try:
+        data, content_type, filename = await read(rt, int(message.fields["_attachment_id"]))
+    except MediaUnavailable as exc:
+        await _finish(rt, message.id, worker, status="failed", attempts=attempts, error=str(exc))
+        return
+    try:
+        media_id = await rt.api.upload_media(kind, data, filename, content_type)
+        await rt.api.send_custom_media(message.openid, kind, media_id)
+    except WeChatAPIError as exc:
+        await _handled_error(rt, message, worker, exc, attempts)
+        return
+    await _finish(rt, message.id, worker, status="sent", channel="custom", attempts=attempts)
+    await _count_custom(rt, message.openid)
 
 
 def _template_data(message: _Claimed) -> dict[str, str]:

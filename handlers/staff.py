@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.dispatch import Context, Router, command, material, msg_type, role, staff_or_above, state
-from bot.services import case_lookup, conversation, workflow
+from bot.services import attachments, case_lookup, conversation, workflow
 from bot.services.cases import ROLE_LABELS, STATUS_LABELS, Actor
 from handlers.texts import staff as texts
 from nlp import find_phones
@@ -168,7 +168,39 @@ async def detail(ctx: Context) -> str | None:
             leader=workflow.who(case.leader) if case.leader else "—",
             ack_due=workflow.fmt_date(ctx.rt, case.ack_due_at),
             resolve_due=workflow.fmt_date(ctx.rt, case.resolve_due_at),
-            extra=extra, log=await _event_log(ctx, case))
+            extra=extra + await _attachment_list(ctx, case), log=await _event_log(ctx, case))
+
+    return await with_case(ctx, 1, body)
+
+
+async def _attachment_list(ctx: Context, case: Case) -> str:
+    listed = await attachments.lines(ctx.session, ctx.rt, case)
+    if not listed:
+        return ""
+    rows = []
+    for line in listed:
+        heard = f"，识别：{line.recognition}" if line.recognition else ""
+        rows.append(texts.ATTACHMENT_LINE.format(index=line.index, label=line.label, at=f"{line.at:%m-%d %H:%M}",
+                                                 heard=heard, state=texts.ATTACHMENT_STATES[line.state]))
+    return texts.ATTACHMENTS.format(count=len(listed), lines="\n".join(rows), number=case.number)
+
+
+@router.handle(staff_or_above(), command("附件"))
+async def send_attachments(ctx: Context) -> str | None:
+    """``附件 <案> [n]``: the case's photos and voice messages, sent to this officer in chat."""
+    async def body(case: Case, rest: list[str]) -> str:
+        index = _int(rest[0]) if rest else None
+        if rest and index is None:
+            return texts.USAGE["附件"]
+        outcome = await attachments.send_to(ctx.session, ctx.rt, case, bound_person(ctx), index)
+        if not outcome.ok:
+            return texts.ATTACHMENT_ERRORS[outcome.reason].format(number=case.number, count=outcome.more)
+        sent = "、".join(f"{line.index}（{line.label}{'：' + line.recognition if line.recognition else ''}）"
+                        for line in outcome.queued or [])
+        reply = texts.ATTACHMENTS_SENT.format(number=case.number, sent=sent)
+        if outcome.more:
+            reply += texts.ATTACHMENTS_MORE.format(more=outcome.more, number=case.number)
+        return reply
 
     return await with_case(ctx, 1, body)
 

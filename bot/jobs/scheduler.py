@@ -49,6 +49,13 @@ async def supplement_sessions(rt: Runtime) -> int:
         return await citizen_cases.close_silent_sessions(session, rt)
 
 
+async def media_downloads(rt: Runtime) -> int:
+    """Failed media downloads retried until WeChat's 3-day limit, then marked lost (``attachments``)."""
+    from bot.services import attachments
+
+    return await attachments.retry_downloads(rt)
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -68,6 +75,7 @@ JOBS: tuple[Job, ...] = (
     Job("follow_up_reviews", alerts.follow_up_reviews, timedelta(minutes=10)),
     Job("draft_reminders", draft_reminders, timedelta(minutes=1)),
     Job("supplement_sessions", supplement_sessions, timedelta(minutes=1)),
+    Job("media_downloads", media_downloads, timedelta(minutes=10)),
     Job("campaign_phase_reminders", campaign_jobs.phase_reminders, timedelta(minutes=10)),
     Job("campaign_weekly_digest", campaign_jobs.weekly_digest, timedelta(minutes=10)),
     Job("campaign_review_lists", campaign_jobs.review_lists, timedelta(minutes=10)),

@@ -166,6 +166,8 @@ class FakeWeChat:
         self._tokens: dict[str, _Token] = {}
         self._current: dict[str, str] = {}  # kind -> latest token
         self._media: dict[str, _Media] = {}
+        # Temporary media the bot uploaded (media/upload): media_id -> (type, bytes, content type).
+        self.uploads: dict[str, tuple[str, bytes, str]] = {}
         self._people: dict[str, _Person] = {}
         self._failures: dict[str, list[_Failure]] = {}
         self._delays: dict[str, _Delay] = {}
@@ -345,7 +347,15 @@ class FakeWeChat:
         key = endpoint_key(request.match_info["tail"])
         params = dict(request.query)
         payload: Any = None
-        if request.method == "POST":
+        if request.method == "POST" and request.content_type == "multipart/form-data":
+            # media/upload: the file comes as a form field named "media".
+            form = await request.post()
+            upload = form.get("media")
+            payload = {}
+            if upload is not None and hasattr(upload, "file"):
+                payload = {"media": {"filename": upload.filename, "content_type": upload.content_type},
+                           "_data": upload.file.read()}
+        elif request.method == "POST":
             raw = await request.read()
             if raw:
                 try:
@@ -445,6 +455,8 @@ class FakeWeChat:
         result: dict[str, Any] | None,
     ) -> None:
         shown = {k: v for k, v in params.items() if k not in ("access_token", "secret")}
+        if isinstance(payload, dict) and "_data" in payload:  # an upload's bytes: recorded as a size
+            payload = {k: v for k, v in payload.items() if k != "_data"} | {"size": len(payload["_data"])}
         if isinstance(payload, dict) and "secret" in payload:
             payload = payload | {"secret": "***"}
         openid = payload.get("touser") if isinstance(payload, dict) else None
@@ -575,6 +587,20 @@ class FakeWeChat:
             headers={"Content-Disposition": f'attachment; filename="{media_id}.{ext}"'},
         )
 
+    def _media_upload(self, params: dict[str, str], payload: Any) -> dict[str, Any]:
+        """Temporary media (image / voice) uploaded for a customer-service message; kept 3 days."""
+        kind = params.get("type", "")
+        if kind not in ("image", "voice", "video", "thumb"):
+            return {"errcode": 40004, "errmsg": "invalid media type"}
+        data = payload.get("_data") if isinstance(payload, dict) else None
+        if not data:
+            return {"errcode": 41005, "errmsg": "media data missing"}
+        media_id = "UPLOAD_" + secrets.token_hex(16)
+        content_type = payload["media"].get("content_type") or ("image/jpeg" if kind == "image" else "audio/amr")
+        self._media[media_id] = _Media(data, content_type, self.clock.now())
+        self.uploads[media_id] = (kind, data, content_type)
+        return {"errcode": 0, "type": kind, "media_id": media_id, "created_at": int(self.clock.now().timestamp())}
+
     def _menu_create(self, params: dict[str, str], payload: Any) -> dict[str, Any]:
         buttons = payload.get("button") if isinstance(payload, dict) else None
         if not isinstance(buttons, list) or not 1 <= len(buttons) <= 3:
@@ -586,6 +612,7 @@ class FakeWeChat:
         "message/custom/send": _custom_send,
         "message/template/send": _template_send,
         "media/get": _media_get,
+        "media/upload": _media_upload,
         "menu/create": _menu_create,
     }
 

@@ -148,13 +148,14 @@ class WeChatAPI:
         return result
 
     async def _call(
-        self, method: str, path: str, *, json: Any, params: dict[str, str] | None, raw: bool = False
+        self, method: str, path: str, *, json: Any, params: dict[str, str] | None, raw: bool = False,
+        upload: tuple[str, bytes, str] | None = None,
     ) -> dict[str, Any] | tuple[bytes, str]:
         token = await self.access_token()
         for token_attempt in range(2):
             query = dict(params or {})
             query["access_token"] = token
-            result = await self._with_backoff(path, method, json=json, params=query, raw=raw)
+            result = await self._with_backoff(path, method, json=json, params=query, raw=raw, upload=upload)
             if isinstance(result, tuple):
                 return result
             errcode = int(result.get("errcode") or 0)
@@ -169,7 +170,8 @@ class WeChatAPI:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _with_backoff(
-        self, path: str, method: str, *, json: Any, params: dict[str, str], raw: bool = False
+        self, path: str, method: str, *, json: Any, params: dict[str, str], raw: bool = False,
+        upload: tuple[str, bytes, str] | None = None,
     ) -> dict[str, Any] | tuple[bytes, str]:
         """One logical request: retried on system busy and on network trouble, nothing else."""
         last: WeChatAPIError | None = None
@@ -178,7 +180,7 @@ class WeChatAPI:
                 delay = min(self._backoff_max, self._backoff_base * 2 ** (attempt - 1))
                 await self._sleep(delay)
             try:
-                result = await self._request(method, path, json=json, params=params, raw=raw)
+                result = await self._request(method, path, json=json, params=params, raw=raw, upload=upload)
             except (aiohttp.ClientError, TimeoutError) as exc:
                 # TimeoutError: aiohttp's total timeout; ClientError: refused, reset, bad payload.
                 last = WeChatNetworkError(f"{type(exc).__name__}: {exc}", path=path)
@@ -193,12 +195,18 @@ class WeChatAPI:
         raise last
 
     async def _request(
-        self, method: str, path: str, *, json: Any, params: dict[str, str], raw: bool
+        self, method: str, path: str, *, json: Any, params: dict[str, str], raw: bool,
+        upload: tuple[str, bytes, str] | None = None,
     ) -> dict[str, Any] | tuple[bytes, str]:
         url = self._base + path
         # ensure_ascii=False: WeChat shows \uXXXX escapes literally in some message types.
-        data = None if json is None else jsonlib.dumps(json, ensure_ascii=False).encode("utf-8")
+        data: Any = None if json is None else jsonlib.dumps(json, ensure_ascii=False).encode("utf-8")
         headers = {"Content-Type": "application/json; charset=utf-8"} if data is not None else None
+        if upload is not None:
+            # A fresh form per attempt: aiohttp consumes it when sending.
+            filename, content, content_type = upload
+            data = aiohttp.FormData()
+            data.add_field("media", content, filename=filename, content_type=content_type)
         async with self._http.request(
             method, url, params=params, data=data, headers=headers, timeout=self._timeout
         ) as resp:
@@ -227,6 +235,18 @@ class WeChatAPI:
     async def send_custom_image(self, openid: str, media_id: str) -> dict[str, Any]:
         body = {"touser": openid, "msgtype": "image", "image": {"media_id": media_id}}
         return await self.call("POST", "/cgi-bin/message/custom/send", json=body)
+
+    async def send_custom_media(self, openid: str, kind: str, media_id: str) -> dict[str, Any]:
+        """Customer-service image or voice message with a temporary media id (``upload_media``)."""
+        body = {"touser": openid, "msgtype": kind, kind: {"media_id": media_id}}
+        return await self.call("POST", "/cgi-bin/message/custom/send", json=body)
+
+    async def upload_media(self, kind: str, data: bytes, filename: str, content_type: str) -> str:
+        """Upload temporary media (kept 3 days by WeChat); returns its media id."""
+        result = await self._call("POST", "/cgi-bin/media/upload", json=None, params={"type": kind},
+                                  upload=(filename, data, content_type))
+        assert isinstance(result, dict)
+        return str(result["media_id"])
 
     async def send_template(
         self, openid: str, template_id: str, data: dict[str, str], url: str | None = None

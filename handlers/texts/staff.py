@@ -56,6 +56,16 @@ DETAIL = (
     "{extra}"
     "办理记录：\n{log}"
 )
+ATTACHMENTS = "附件（{count}个，发送“附件 {number} 序号”接收）：\n{lines}\n"
+ATTACHMENT_LINE = "  {index}. {label} {at}{heard}{state}"
+ATTACHMENT_STATES = {"stored": "", "pending": "（下载中）", "lost": "（已过期丢失）"}
+ATTACHMENTS_SENT = "正在发送 {number} 的附件 {sent}，请稍候查收。"
+ATTACHMENTS_MORE = "\n另有{more}个附件，请发送“附件 {number} 序号”逐个接收。"
+ATTACHMENT_ERRORS = {
+    "none": "{number} 没有图片或语音附件。",
+    "bad_index": "{number} 共有{count}个附件，请发送“附件 {number} 序号”（序号见“详情 {number}”）。",
+    "unavailable": "{number} 的该附件尚未下载或已过期丢失，无法发送。发送“详情 {number}”查看附件状态。",
+}
 LOG_LINE = "· {at} {actor} {action}{text}"
 ACTION_LABELS = {
     "register": "登记", "accept": "受理", "decline": "不予受理", "start": "开始办理", "reply": "回复",
