@@ -19,7 +19,7 @@ from bot.services import campaign_work as work
 from bot.services import case_lookup, conversation, workflow
 from bot.services.cases import STATUS_LABELS
 from handlers.texts import campaign as texts
-from nlp.normalize import normalize
+from nlp.normalize import after_words, normalize
 from storage.models import Case, Person
 from storage.models.campaign import ADOPTIONS, REVIEW_RESULTS, RISK_LEVELS
 from storage.models.reception import ReceptionSession
@@ -282,8 +282,12 @@ async def review(ctx: Context) -> str | None:
 async def answer(ctx: Context) -> str | None:
     if len(ctx.args) < 3 or ctx.args[1] not in ADOPTIONS:
         return texts.ANSWER_USAGE
-    outcome = await work.answer_suggestion(ctx.session, ctx.rt, _person(ctx), ctx.args[0], ctx.args[1],
-                                           " ".join(ctx.args[2:]))
+    ref = ctx.args[0]
+    if ref.isdigit():  # the short index of the last list (待办 → 1, 2, …)
+        listed = await case_lookup.resolve(ctx, ref)
+        ref = listed.number if listed is not None else ref
+    answer_text = after_words(ctx.fields.get("Content") or ctx.fields.get("Recognition") or "", 3)
+    outcome = await work.answer_suggestion(ctx.session, ctx.rt, _person(ctx), ref, ctx.args[1], answer_text)
     if not outcome.ok or outcome.case is None:
         return _error(outcome)
     return texts.ANSWER_DONE.format(number=outcome.case.number, adoption=ctx.args[1])

@@ -161,7 +161,7 @@ async def detail(ctx: Context) -> str | None:
         return texts.DETAIL.format(
             number=case.number, status=STATUS_LABELS.get(case.status, case.status), title=case.title,
             content=case.content, group=case.category_group, category=case.category, kind=case.kind,
-            dept=case.department.name, source=case.source,
+            dept=case.department.name, source=texts.SOURCE_LABELS.get(case.source, case.source),
             citizen=hidden if secret else (case.citizen_name or ("微信用户" if case.citizen_openid else "—")),
             phone=hidden if secret else (case.phone or "—"), location=case.location_text or "—",
             owner=workflow.who(case.owner) if case.owner else "—",
@@ -220,6 +220,9 @@ async def accept(ctx: Context) -> str | None:
         outcome = await workflow.accept(ctx.session, ctx.rt, case, bound_person(ctx), days)
         if not outcome.ok:
             return error_text(outcome)
+        if case.owner is not None and case.owner_id != bound_person(ctx).id:
+            return texts.ACCEPTED_NOT_OWNER.format(number=case.number, due=outcome.detail["due"],
+                                                   owner=workflow.who(case.owner))
         return texts.ACCEPTED.format(number=case.number, due=outcome.detail["due"])
 
     return await with_case(ctx, 1, body)
@@ -252,6 +255,8 @@ async def transfer(ctx: Context) -> str | None:
         if len(rest) < 2:
             return texts.USAGE["转办"]
         outcome = await workflow.transfer(ctx.session, ctx.rt, case, bound_person(ctx), rest[0], typed(ctx, 3))
+        if outcome.ok and outcome.detail.get("ruling"):
+            return texts.RULED_STAYS.format(number=case.number, dept=outcome.detail["department"])
         if outcome.ok:
             return texts.TRANSFERRED.format(number=case.number, dept=outcome.detail["department"])
         names = "、".join(d.name for d in await all_departments(ctx.session))

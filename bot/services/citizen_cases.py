@@ -46,6 +46,7 @@ class CaseLine:
     deadline_kind: str | None  # ack / resolve / review
     deadline: date | None
     awaiting_rating: bool
+    overdue: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class CaseView:
     deadline_kind: str | None
     deadline: date | None
     entries: list[TimelineEntry]
+    overdue: bool = False
 
 
 def parse_number(arg: str | None) -> str | None:
@@ -90,7 +92,8 @@ async def my_cases(session: AsyncSession, rt: Runtime, openid: str) -> list[Case
         kind, due = next_deadline(case)
         lines.append(CaseLine(case.number, case.title, STATUS_LABELS.get(case.status, case.status), kind,
                               due.astimezone(rt.tz).date() if due else None,
-                              case.status == "resolved" and case.satisfaction is None))
+                              case.status == "resolved" and case.satisfaction is None,
+                              overdue=due is not None and due < rt.now()))
     return lines
 
 
@@ -114,7 +117,8 @@ async def case_view(session: AsyncSession, rt: Runtime, openid: str, number: str
     own_dept = await session.get(Department, case.department_id) if case.department_id else None
     return CaseView(case.number, case.title, STATUS_LABELS.get(case.status, case.status), case.category,
                     own_dept.name if own_dept else "待分办", kind,
-                    due.astimezone(rt.tz).date() if due else None, entries)
+                    due.astimezone(rt.tz).date() if due else None, entries,
+                    overdue=due is not None and due < rt.now())
 
 
 # ---- 补充 ---------------------------------------------------------------------------------------

@@ -51,6 +51,9 @@ MAX_CONTENT = 10000
 MAX_PLACE = 200
 DRAFT_REMINDER_AFTER = timedelta(minutes=30)
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# An address names something: at least two characters, one of them a Chinese character or a letter.
+_ADDRESS = re.compile(r"[\u3400-\u9fffA-Za-z]")
+MIN_PLACE = 2
 _LANDLINE = re.compile(r"^\+?[0-9][0-9\- ]{6,19}$")
 
 DRAFT_REMINDER = ("您有一条未提交的反映：“{title}”。{prompt}\n"
@@ -165,6 +168,9 @@ async def media_noted(ctx: Context, draft: dict[str, Any]) -> Reply:
 
 async def take_address(ctx: Context, draft: dict[str, Any]) -> Reply:
     place = typed_text(ctx)[:MAX_PLACE]
+    if not _ADDRESS.search(ctx.text) or len(ctx.text.replace(" ", "")) < MIN_PLACE:
+        # "1", "。" or a lone letter is no place: ask again rather than store it.
+        return Reply("bad_place")
     await conversation.set_state(ctx, PHONE, {**draft, "location_text": place})
     return Reply("ask_phone", {"place": place})
 

@@ -229,12 +229,21 @@ async def reception_figures(
         for day in _rule_days(rule, first, last, rule.created_at.astimezone(tz).date()):
             if (rule.id, day) not in cancelled:
                 held += 1
-    visitors = await session.scalar(
-        select(func.coalesce(func.sum(ReceptionBooking.people), 0))
+    rows = (await session.execute(
+        select(ReceptionBooking.session_id, ReceptionBooking.day, func.coalesce(func.sum(ReceptionBooking.people), 0))
         .join(ReceptionOccurrence, ReceptionOccurrence.id == ReceptionBooking.occurrence_id)
         .where(ReceptionBooking.status.in_(("booked", "attended")), ReceptionOccurrence.cancelled.is_(False),
-               ReceptionBooking.day >= first, ReceptionBooking.day <= last))
-    return ReceptionFigures(held, int(visitors or 0), True)
+               ReceptionBooking.day >= first, ReceptionBooking.day <= last)
+        .group_by(ReceptionBooking.session_id, ReceptionBooking.day))).all()
+    booked = {(s, d): int(n) for s, d, n in rows}
+    # A visit whose outcome was recorded (下访记录) counts the people actually met, not the bookings.
+    from storage.models.campaign import CampaignVisit
+
+    met = {(s, d): int(n) for s, d, n in (await session.execute(
+        select(CampaignVisit.reception_session_id, CampaignVisit.day, CampaignVisit.people_met)
+        .where(CampaignVisit.people_met.is_not(None), CampaignVisit.day >= first, CampaignVisit.day <= last))).all()}
+    visitors = sum(n for key, n in booked.items() if key not in met) + sum(met.values())
+    return ReceptionFigures(held, int(visitors), True)
 
 
 def _rule_days(rule, first: date, last: date, created: date) -> list[date]:  # type: ignore[no-untyped-def]

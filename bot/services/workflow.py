@@ -67,6 +67,8 @@ STAFF_RECATEGORISED = "【改分类】{number} {title}：{old} → {new}"
 STAFF_TAKEN = "【包案】{number} {title} 由{who}包案，办理情况请及时报告。"
 STAFF_SUPERVISED = "【督办】{number} {title}：{opinion}{due_text}"
 STAFF_REOPENED = "【重新办理】{number} {title} 已重新办理。原因：{reason}"
+STAFF_RULING_STAYS = ("【退单裁定】{number} {title}：督查室裁定仍由{dept}承办（{other}的转办申请不予支持）。"
+                      "理由：{reason}。发送“详情 {number}”查看。")
 SUPERVISOR_PING_PONG = ("【退单裁定】{number} {title} 已在{depts}之间转办{count}次，{who}又申请转至{dept}（理由：{reason}）。"
                         "请裁定承办单位：发送“转办 {number} 部门 理由”。")
 
@@ -247,6 +249,9 @@ async def transfer(session: AsyncSession, rt: Runtime, case: Case, person: Perso
     if target is None:
         return _fail("unknown_department", case, department=department)
     if target.id == case.department_id:
+        disputed = await _pending_dispute(session, case)
+        if person.role in ("supervisor", "admin") and disputed is not None:
+            return await _rule_stays(session, rt, case, person, disputed, reason)
         return _fail("same_department", case, department=target.name)
     old = case.department
     past = await _past_departments(session, case)
@@ -278,6 +283,30 @@ async def transfer(session: AsyncSession, rt: Runtime, case: Case, person: Perso
                                 text=STAFF_TRANSFER_IN.format(**_base(case), from_dept=old.name, reason=reason),
                                 fields={"number": case.number})
     return _ok(case, department=target.name)
+
+
+async def _pending_dispute(session: AsyncSession, case: Case) -> CaseEvent | None:
+    """The latest 退单 dispute on the case not yet followed by a transfer or a ruling."""
+    rows = list(await session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case.id,
+                                CaseEvent.action.in_(("transfer_disputed", "transfer", "transfer_ruling")))
+        .order_by(CaseEvent.id.desc()).limit(1)))
+    return rows[0] if rows and rows[0].action == "transfer_disputed" else None
+
+
+async def _rule_stays(session: AsyncSession, rt: Runtime, case: Case, person: Person, disputed: CaseEvent,
+                      reason: str) -> Outcome:
+    """督查室 rules a disputed case stays where it is: both departments and the owner are told."""
+    wanted = str((disputed.data or {}).get("to") or "")
+    await record(session, rt, case, action="transfer_ruling", actor=Actor.of(person), text=reason, public=False,
+                 data={"stays": case.department.name, "requested": wanted})
+    text = STAFF_RULING_STAYS.format(**_base(case), dept=case.department.name, other=wanted or "—", reason=reason)
+    sides = await people_service.people_of_department(session, case.department_id)
+    other = await department_named(session, wanted, create=False) if wanted else None
+    if other is not None:
+        sides += await people_service.people_of_department(session, other.id)
+    await _colleagues(session, rt, case, "staff_update", text, actor=person, extra=sides)
+    return _ok(case, department=case.department.name, ruling=True)
 
 
 async def extend(session: AsyncSession, rt: Runtime, case: Case, person: Person, days: int,

@@ -19,6 +19,7 @@ TEMPLATES: dict[str, str] = {
     "media_added": "已收到附件（共{count}个），将随本次反映一并提交。{prompt}",
     "location_added": "已记录位置：{place}。{prompt}",
     "ask_phone": "地点：{place}。\n请留下联系电话，方便工作人员联系您；不便提供请回复“跳过”。",
+    "bad_place": "没能识别地址。请发送问题发生的地点（如：城关镇幸福小区3号楼），点“+”发送位置，或回复“跳过”。",
     "bad_phone": "没能识别电话号码。请发送手机号（如 13812345678）或座机号，或回复“跳过”。",
     "ask_confirm": ("请核对：\n内容：{content}\n类别：{category}\n办理单位：{department}\n地点：{place}\n"
                     "电话：{phone}\n附件：{attachments}个\n回复“确认”提交，回复“取消”放弃。"),
@@ -65,6 +66,7 @@ TEMPLATES: dict[str, str] = {
     "reception_unavailable": "接访安排暂未发布，请稍后再试，或发送“帮助”查看其他操作。",
 }
 
+OVERDUE_NOTE = "（已超期，已督促承办单位办理）"
 REPEAT_NOTE = "此事项与您此前反映的 {repeat_of} 相似，已关联处理。"
 TRUNCATED_NOTE = "（内容较长，已保存前一万字）"
 
@@ -93,6 +95,7 @@ def case_list(lines: Sequence[Any]) -> str:
     out = [f"您的事项（最近{len(lines)}件）："]
     for i, line in enumerate(lines, 1):
         due = f"，{DEADLINE_LABELS[line.deadline_kind]} {line.deadline:%m月%d日}" if line.deadline else ""
+        due += OVERDUE_NOTE if line.deadline and line.overdue else ""
         rate = "，待您评价" if line.awaiting_rating else ""
         out.append(f"{i}. {line.number} {line.title}｜{line.status}{due}{rate}")
     out.append("发送“查询 编号”查看详情，“补充 编号”补充材料。")
@@ -101,6 +104,7 @@ def case_list(lines: Sequence[Any]) -> str:
 
 def case_detail(view: Any) -> str:
     due = f"\n{DEADLINE_LABELS[view.deadline_kind]}：{view.deadline:%Y年%m月%d日}" if view.deadline else ""
+    due += OVERDUE_NOTE if view.deadline and view.overdue else ""
     out = [f"{view.number} {view.title}", f"状态：{view.status}｜{view.category}｜{view.department}{due}", "办理记录："]
     for e in view.entries:
         who = ROLE_LABELS.get(e.actor_role, e.actor_role)

@@ -72,8 +72,15 @@ ACTION_LABELS = {
     "transfer": "转办", "transfer_disputed": "申请转办（退单，提交督查室裁定）", "extend": "延期",
     "resolve": "办结", "resolve_requested": "申请办结（待包案领导确认）", "confirm_resolve": "确认办结",
     "recategorise": "更正分类", "take_charge": "包案", "supervise": "督办", "reopen": "重新办理",
-    "rate": "评价", "close": "结案", "supplement": "补充材料", "review_request": "申请复查",
+    "rate": "评价", "close": "结案", "supplement": "补充材料", "review_request": "申请复查/复核",
+    "rate_reason": "不满意理由", "repeat_link": "关联重信重访", "repeat_linked": "被关联为重信重访",
+    "group_risk_alert": "群体性苗头预警", "group_risk_joined": "并入群体性苗头", "visit_closed": "下访现场办结",
+    "campaign_review": "回头看核查", "follow_up_asked": "回头看询问", "follow_up_answer": "回头看回复",
+    "media_lost": "附件丢失", "transfer_ruling": "督查室裁定",
 }
+# Sources of a case (``cases.source``) as staff read them.
+SOURCE_LABELS = {"wechat": "微信公众号", "reception": "来访登记", "letter": "来信", "phone": "来电",
+                 "排查": "排查", "下访": "下访"}
 
 # ---- command results -----------------------------------------------------------------------------
 NOT_FOUND = "未找到该事项，或您无权查看。请发送“待办”查看列表，再用序号或编号。"
@@ -93,11 +100,13 @@ USAGE = {
     "现场办结": "用法：现场办结 <编号或序号> <办理结果>",
     "附件": "用法：附件 <编号或序号> [附件序号]",
 }
-ACCEPTED = "已受理 {number}，您为首问责任人之一，办结期限：{due}。已告知群众。"
+ACCEPTED = "已受理 {number}，您为首问责任人，办结期限：{due}。已告知群众。"
+ACCEPTED_NOT_OWNER = "已受理 {number}，首问责任人：{owner}，办结期限：{due}。已告知群众。"
 DECLINED = "已不予受理 {number}，理由已告知群众。"
 REPLIED = "已回复 {number}，消息将发送给群众。"
 REPLIED_NO_CITIZEN = "已记录对 {number} 的回复（该事项无微信联系方式，请电话或书面告知群众）。"
 TRANSFERRED = "已将 {number} 转至{dept}，首问责任人不变，双方及群众已获通知。"
+RULED_STAYS = "已裁定 {number} 仍由{dept}承办，双方单位和首问责任人已获通知。"
 EXTENDED = "已延期 {number} {days}天，新期限：{due}。已告知群众。"
 RESOLVED = "已办结 {number}，处理意见和评价邀请已发送给群众。"
 CONFIRMED = "已确认 {number} 可以办结，承办人员将收到通知。"
