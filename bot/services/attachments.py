@@ -12,11 +12,9 @@ could not be kept.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +23,7 @@ from bot.outbox import notify_person
 from bot.runtime import Runtime
 from bot.services import media
 from bot.services.cases import Actor, record
+from bot.services.media import MediaUnavailable
 from storage.models import Attachment, Case, Person
 from storage.repositories.cases import case_attachments
 
@@ -47,10 +46,6 @@ class AttachmentLine:
     at: datetime  # local time
     recognition: str | None
     state: str  # stored / pending / lost
-
-
-class MediaUnavailable(Exception):
-    """The attachment's bytes cannot be read (not downloaded, lost, or the file is gone)."""
 
 
 async def lines(session: AsyncSession, rt: Runtime, case: Case) -> list[AttachmentLine]:
@@ -107,22 +102,14 @@ async def send_to(session: AsyncSession, rt: Runtime, case: Case, person: Person
 
 
 async def read(rt: Runtime, attachment_id: int) -> tuple[bytes, str, str]:
-    """(bytes, content type, file name) of a stored attachment, or ``MediaUnavailable``."""
+    """(bytes, content type, file name) of a stored attachment, read through the media store;
+    ``MediaUnavailable`` (its text starts with "附件不可用") when it cannot be read."""
     async with rt.sessions() as session:
         attachment = await session.get(Attachment, attachment_id)
-    if attachment is None or not attachment.stored_path:
-        raise MediaUnavailable("附件不可用（未下载或已丢失）")
-    path = Path(attachment.stored_path)
-    if not path.is_absolute() and not path.exists():
-        path = Path(rt.settings.media_dir) / path
-    try:
-        data = await asyncio.to_thread(path.read_bytes)
-    except OSError as exc:
-        raise MediaUnavailable(f"附件不可用（{type(exc).__name__}）") from exc
-    content_type = {"jpg": "image/jpeg", "png": "image/png", "gif": "image/gif", "amr": "audio/amr",
-                    "mp3": "audio/mpeg", "speex": "audio/speex"}.get(path.suffix.lstrip(".").lower(),
-                                                                          "application/octet-stream")
-    return data, content_type, path.name
+    if attachment is None:
+        raise MediaUnavailable(None, "记录不存在")
+    content = await media.open_attachment(rt, attachment)
+    return content.data, content.content_type, f"attachment-{attachment_id}.{content.extension}"
 
 
 async def retry_downloads(rt: Runtime) -> int:
