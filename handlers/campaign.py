@@ -108,7 +108,7 @@ async def register_cancel(ctx: Context) -> str | None:
 async def register_start(ctx: Context) -> str | None:
     if await svc.current(ctx.session, ctx.rt) is None:
         return texts.NO_CAMPAIGN
-    content = " ".join(ctx.args)
+    content = _typed(ctx, 1)
     if len(content) >= MIN_CONTENT:
         await conversation.set_state(ctx, PLACE, {"content": content})
         return texts.ASK_PLACE
@@ -120,7 +120,7 @@ async def register_start(ctx: Context) -> str | None:
 async def register_content(ctx: Context) -> str | None:
     if len(ctx.text) < MIN_CONTENT:
         return texts.TOO_SHORT
-    await conversation.set_state(ctx, PLACE, {"content": ctx.text})
+    await conversation.set_state(ctx, PLACE, {"content": _typed(ctx, 0)})
     return texts.ASK_PLACE
 
 
@@ -271,7 +271,7 @@ async def review(ctx: Context) -> str | None:
     case = await case_lookup.resolve(ctx, ctx.args[0])
     if case is None:
         return texts.ERRORS["not_found"]
-    result, note = ctx.args[1], " ".join(ctx.args[2:])
+    result, note = ctx.args[1], _typed(ctx, 3)
     outcome = await work.review_case(ctx.session, ctx.rt, _person(ctx), case, result, note)
     if not outcome.ok:
         return _error(outcome)
@@ -286,7 +286,7 @@ async def answer(ctx: Context) -> str | None:
     if ref.isdigit():  # the short index of the last list (待办 → 1, 2, …)
         listed = await case_lookup.resolve(ctx, ref)
         ref = listed.number if listed is not None else ref
-    answer_text = after_words(ctx.fields.get("Content") or ctx.fields.get("Recognition") or "", 3)
+    answer_text = _typed(ctx, 3)
     outcome = await work.answer_suggestion(ctx.session, ctx.rt, _person(ctx), ref, ctx.args[1], answer_text)
     if not outcome.ok or outcome.case is None:
         return _error(outcome)
@@ -307,7 +307,7 @@ async def suggest_start(ctx: Context) -> str | None:
     now = await work.suggestions_open(ctx.session, ctx.rt)
     if now is None:
         return texts.SUGGEST_CLOSED
-    content = " ".join(ctx.args)
+    content = _typed(ctx, 1)
     if len(content) >= MIN_CONTENT:
         return await _suggest(ctx, content)
     await conversation.set_state(ctx, SUGGEST, {})
@@ -319,7 +319,12 @@ async def suggest_content(ctx: Context) -> str | None:
     if len(ctx.text) < MIN_CONTENT:
         return texts.SUGGEST_TOO_SHORT
     await conversation.reset(ctx)
-    return await _suggest(ctx, ctx.text)
+    return await _suggest(ctx, _typed(ctx, 0))
+
+
+def _typed(ctx: Context, skip: int) -> str:
+    """Content after ``skip`` words, as typed (text as typed; matching uses ``ctx.text``)."""
+    return after_words(ctx.fields.get("Content") or ctx.fields.get("Recognition") or "", skip)
 
 
 async def _suggest(ctx: Context, content: str) -> str:
