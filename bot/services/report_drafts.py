@@ -13,7 +13,6 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -22,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.case_policy import DRAFT_REMINDER_AFTER
 from bot.outbox import notify
 from bot.runtime import Runtime
-from bot.services import risk
+from bot.services import media, risk
 from bot.services.cases import Actor, file_case, notify_new_case
 from nlp import Decision, find_phones
 from storage.models import Conversation, Follower
@@ -171,11 +170,10 @@ async def file_report(session: AsyncSession, rt: Runtime, openid: str, draft: Re
                  assessed.repeat_of.number if assessed.repeat_of else "", len(attachments))
 
 
-async def discard(session: AsyncSession, openid: str, draft: ReportDraft) -> None:
-    """Drop a draft's media (files and rows); no case is created."""
+async def discard(session: AsyncSession, rt: Runtime, openid: str, draft: ReportDraft) -> None:
+    """Drop a draft's media (rows now, stored files once the transaction commits); no case is created."""
     for attachment in await draft_attachments(session, openid, draft.attachments):
-        if attachment.stored_path:
-            Path(attachment.stored_path).unlink(missing_ok=True)
+        media.discard_after_commit(session, rt, attachment.stored_path)
         await session.delete(attachment)
 
 

@@ -180,7 +180,7 @@ def _with_place(ctx: Context, draft: ReportDraft) -> ReportDraft:
 
 async def cancel(ctx: Context) -> str | None:
     """取消 in any stage: drop the draft and the media sent for it; no case is created."""
-    await drafts.discard(ctx.session, ctx.openid, conversation.load(ctx, ReportDraft))
+    await drafts.discard(ctx.session, ctx.rt, ctx.openid, conversation.load(ctx, ReportDraft))
     conversation.reset(ctx)
     return render(Reply("cancelled"))
 
