@@ -1,8 +1,11 @@
-"""Chat-facing handlers: one router per audience, wired in a fixed order by ``build_dispatcher``.
+"""Chat-facing handlers: routers per audience and the conversations (``handlers.flows``), wired in a
+fixed order by ``build_dispatcher``.
 
-Order matters: events first, then binding, the citizen's review / 回头看 commands (before any flow
-can take them as material), then role-filtered staff / leader / report commands, then reception
-booking, the staff fallback, and the citizen router last, which answers everything else.
+Order matters: events first, then binding, the citizen's review / 回头看 commands (before any flow can
+take them as material), then the officers' routers (each carries its role filter: staff, 登记, leader,
+统计, campaign with 排查 / 下访记录), the citizens' 建议, reception (接访安排, 预约, 取消预约, 接访名单),
+the officers' fallback, and the citizen router last, which answers everything else. Every command word
+is recorded in ``handlers.commands`` as its route is registered.
 """
 
 from __future__ import annotations
@@ -11,13 +14,16 @@ from bot.dispatch import Dispatcher
 
 
 def build_dispatcher() -> Dispatcher:
-    from handlers import binding, campaign, citizen, events, leader, reception, reports, reviews, staff
+    from handlers import binding, campaign, citizen, events, leader, reception, reviews, staff, stats
+    from handlers.flows import campaign as campaign_flows
+    from handlers.flows import supplement, walk_in
 
     dispatcher = Dispatcher()
-    for router in (events.router, binding.router, reviews.router, staff.router, leader.router, reports.router,
-                   campaign.router, reception.router, staff.fallback_router, citizen.router):
+    for router in (events.router, binding.router, reviews.router, staff.router, walk_in.FLOW.router, leader.router,
+                   stats.router, campaign.router, campaign_flows.SUGGEST.router, reception.router,
+                   reception.officer_router, staff.fallback_router, citizen.router):
         dispatcher.include(router)
-    from bot.services import citizen_cases
-
-    dispatcher.on_leave((citizen_cases.SUPPLEMENT,), citizen.SUPPLEMENT_HANDLERS, citizen_cases.leave_supplement)
+    # A command (or a location) during a 补充 session ends the session first (one summary).
+    dispatcher.on_leave(tuple(str(s) for s in supplement.SupplementState), supplement.SESSION_HANDLERS,
+                        supplement.leave)
     return dispatcher

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 
-from bot.dispatch import Context, Router, command, role, state, text_matches
+from bot.dispatch import Context, command, idle, role, text_matches
 from bot.services import citizen_cases, follow_up, reviews
-from handlers import citizen
+from handlers.commands import CITIZEN, audience_router
+from handlers.flows import rating
 from handlers.texts import lifecycle as texts
 from nlp.normalize import after_words
-from storage.repositories.cases import latest_unrated_resolved_case
 
-router = Router("reviews")
+router = audience_router("reviews", CITIZEN, role("citizen"))
 
 _ANSWER = re.compile(r"^([12])(?:\s|$|已解决|仍有问题)")
 _EXPLICIT = re.compile(r"^[12]\s*(已解决|仍有问题)")
@@ -24,7 +24,7 @@ _NOTE_PREFIX = re.compile(r"^[12]\s*(已解决|仍有问题)?[\s，,：:]*")
 
 
 def _typed(ctx: Context, skip: int) -> str:
-    return after_words(ctx.fields.get("Content") or ctx.fields.get("Recognition") or "", skip)
+    return after_words(ctx.raw_text, skip)
 
 
 async def _request(ctx: Context, level: int) -> str:
@@ -43,25 +43,25 @@ async def _request(ctx: Context, level: int) -> str:
                                       due=reviews._day(ctx.rt, review.resolve_due_at or ctx.rt.now()))
 
 
-@router.handle(role("citizen"), command("申请复查", "复查"))
+@router.handle(command("申请复查", "复查"))
 async def request_review(ctx: Context) -> str | None:
     return await _request(ctx, reviews.REVIEW)
 
 
-@router.handle(role("citizen"), command("申请复核", "复核"))
+@router.handle(command("申请复核", "复核"))
 async def request_recheck(ctx: Context) -> str | None:
     return await _request(ctx, reviews.RECHECK)
 
 
-@router.handle(role("citizen"), text_matches(lambda t: bool(_EXPLICIT.match(t))))
-@router.handle(role("citizen"), state("idle"), text_matches(lambda t: bool(_ANSWER.match(t))))
+@router.handle(text_matches(lambda t: bool(_EXPLICIT.match(t))))
+@router.handle(idle(), text_matches(lambda t: bool(_ANSWER.match(t))))
 async def follow_up_answer(ctx: Context) -> str | None:
     """``1 已解决`` / ``2 仍有问题 …`` in any state; a bare 1 / 2 while idle (else a rating)."""
     case = await follow_up.pending(ctx.session, ctx.rt, ctx.openid)
     if case is None and _EXPLICIT.match(ctx.text):
         return texts.FOLLOW_UP_NONE
     if case is None or not await _follow_up_is_latest(ctx, case):
-        return await citizen.rate_digit(ctx)
+        return await rating.rate_digit(ctx)
     resolved = ctx.text.startswith("1")
     note = _NOTE_PREFIX.sub("", _typed(ctx, 0), count=1).strip()
     result = await follow_up.answer(ctx.session, ctx.rt, case, ctx.openid, resolved, note)
@@ -77,7 +77,7 @@ async def _follow_up_is_latest(ctx: Context, case) -> bool:  # type: ignore[no-u
     """A bare digit goes to whichever question came last: the 回头看 or a rating request."""
     if "已解决" in ctx.text or "仍有问题" in ctx.text:
         return True
-    unrated = await latest_unrated_resolved_case(ctx.session, ctx.openid)
+    unrated = await citizen_cases.unrated_case(ctx.session, ctx.openid)
     if unrated is None or unrated.resolved_at is None:
         return True
     return case.follow_up_asked_at is not None and case.follow_up_asked_at > unrated.resolved_at

@@ -1,5 +1,6 @@
 """What a citizen can see and add to: their own cases (查询), one case's public timeline
-(查询 <编号>), and supplementary material (补充 <编号>) passed on to whoever handles the case.
+(查询 <编号>), supplementary material (补充 <编号>) passed on to whoever handles the case, and the
+case a rating is for. The 补充 conversation is ``handlers.flows.supplement``; it calls these.
 
 A citizen only ever sees their own cases; asking for someone else's number gets the same answer
 as a number that does not exist. Staff appear in the timeline as role + department, never by name.
@@ -7,32 +8,34 @@ as a number that does not exist. Staff appear in the timeline as role + departme
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.dispatch import Context
+from bot import case_policy as policy
+from bot.case_policy import SUPPLEMENT_SILENCE, SUPPLEMENTABLE_STATUSES, running_deadline, status_label
 from bot.outbox import notify, notify_people
 from bot.runtime import Runtime
-from bot.services import conversation, media
-from bot.services.cases import STATUS_LABELS, Actor, record
-from bot.services.reporting import FLOW_STATES, Reply, typed_text
+from bot.services.case_queries import parse_number
+from bot.services.cases import Actor, record
 from storage.models import Attachment, Case, Conversation, Department, Person
 from storage.repositories.cases import (
     active_people,
     citizen_case,
     citizen_cases,
+    latest_unrated_case,
     people_by_ids,
     public_events,
 )
+from storage.repositories.inbound import IDLE
 
-SUPPLEMENT = "report_supplement"
-DONE_WORDS = ("完成", "结束", "好了", "没有了", "取消")
-NUMBER_RE = re.compile(r"^XF\d{8}-\d{4,}$", re.IGNORECASE)
-SUPPLEMENTABLE = ("registered", "accepted", "in_progress", "resolved")
+__all__ = ["CaseLine", "CaseView", "TimelineEntry", "add_material", "case_view", "citizen_case", "my_cases",
+           "own_case", "parse_number", "supplement_target", "unrated_case", "close_session",
+           "close_silent_sessions", "notify_case_people", "summary_of"]
+
 MAX_SUPPLEMENT = 5000
 
 SUPPLEMENT_NOTICE = "群众对 {number}（{title}）补充了材料：{what}\n发送“详情 {number}”查看。"
@@ -71,28 +74,17 @@ class CaseView:
     overdue: bool = False
 
 
-def parse_number(arg: str | None) -> str | None:
-    if not arg:
-        return None
-    arg = arg.strip().upper()
-    return arg if NUMBER_RE.match(arg) else None
-
-
 def next_deadline(case: Case) -> tuple[str | None, datetime | None]:
-    if case.status == "registered":
-        return "ack", case.ack_due_at
-    if case.status in ("accepted", "in_progress"):
-        return ("review" if case.reopened_count else "resolve"), case.resolve_due_at
-    return None, None
+    return running_deadline(case)
 
 
 async def my_cases(session: AsyncSession, rt: Runtime, openid: str) -> list[CaseLine]:
     lines = []
     for case in await citizen_cases(session, openid):
         kind, due = next_deadline(case)
-        lines.append(CaseLine(case.number, case.title, STATUS_LABELS.get(case.status, case.status), kind,
+        lines.append(CaseLine(case.number, case.title, status_label(case.status), kind,
                               due.astimezone(rt.tz).date() if due else None,
-                              case.status == "resolved" and case.satisfaction is None,
+                              case.status == policy.RESOLVED and case.satisfaction is None,
                               overdue=due is not None and due < rt.now()))
     return lines
 
@@ -115,141 +107,49 @@ async def case_view(session: AsyncSession, rt: Runtime, openid: str, number: str
                                      dept.name if dept else None, text))
     kind, due = next_deadline(case)
     own_dept = await session.get(Department, case.department_id) if case.department_id else None
-    return CaseView(case.number, case.title, STATUS_LABELS.get(case.status, case.status), case.category,
+    return CaseView(case.number, case.title, status_label(case.status), case.category,
                     own_dept.name if own_dept else "待分办", kind,
                     due.astimezone(rt.tz).date() if due else None, entries,
                     overdue=due is not None and due < rt.now())
 
 
 # ---- 补充 ---------------------------------------------------------------------------------------
-#
-# ``补充 <编号>`` opens a session: texts, photos and voice messages go to that case until ``完成`` (or
-# ``取消``), another command, or ``SESSION_SILENCE`` without a message. Then the citizen gets one
-# summary ("已补充 2 条文字、1 张图片") and the case's people one notice, not one per message. A
-# photo sent after the session ended is not on the case: it starts a new report like any photo.
 
-SESSION_SILENCE = timedelta(minutes=10)
-KIND_UNITS = {"text": ("条文字", "text"), "image": ("张图片", "image"), "voice": ("条语音", "voice"),
-              "video": ("段视频", "video")}
-# The owner's one notice quotes the first few texts (whole, up to 200 characters each).
-NOTICE_SNIPPETS = 5
-SUMMARY_TEXT = "{number} 本次补充已结束：已补充{what}，已通知办理人员。发送“查询 {number}”查看进度。"
-SUMMARY_EMPTY = "{number} 本次补充已结束，未收到新材料。"
+@dataclass(frozen=True)
+class SupplementTarget:
+    """The case a 补充 is for, or why there is none (``problem``: a reply key)."""
+
+    case: Case | None
+    problem: str | None = None
+    status: str = ""  # the case's status label, for "case_not_open"
 
 
-def summary_of(counts: dict[str, int]) -> str:
-    parts = [f"{counts[key]} {unit}" for key, (unit, _) in KIND_UNITS.items() if counts.get(key)]
-    return "、".join(parts)
-
-
-async def start_supplement(ctx: Context, arg: str | None, rest: str) -> Reply:
-    """``补充 <编号> [内容]``: with content it is added at once, otherwise a session opens."""
-    conv = await conversation.load(ctx)
-    if conv.state in FLOW_STATES:
-        return Reply("finish_report_first")
-    number = parse_number(arg)
-    if number is None:
-        return Reply("supplement_usage")
-    case = await citizen_case(ctx.session, ctx.openid, number)
+async def supplement_target(session: AsyncSession, openid: str, number: str) -> SupplementTarget:
+    """The citizen's own case ``number`` if it still takes material."""
+    case = await citizen_case(session, openid, number)
     if case is None:
-        return Reply("case_not_found", {"number": number})
-    if case.status not in SUPPLEMENTABLE:
-        return Reply("case_not_open", {"number": case.number, "status": STATUS_LABELS.get(case.status, case.status)})
-    if rest.strip():
-        await add_material(ctx.session, ctx.rt, case, ctx.openid, text=rest.strip())
-        await _notify_case_people(ctx.session, ctx.rt, case, {"text": 1}, rest.strip()[:200])
-        return Reply("supplement_added", {"number": case.number})
-    await conversation.set_state(ctx, SUPPLEMENT, {"case_id": case.id, "number": case.number, "counts": {}})
-    return Reply("supplement_waiting", {"number": case.number})
+        return SupplementTarget(None, "case_not_found")
+    if case.status not in SUPPLEMENTABLE_STATUSES:
+        return SupplementTarget(case, "case_not_open", status_label(case.status))
+    return SupplementTarget(case)
 
 
-async def continue_supplement(ctx: Context) -> Reply:
-    """A message during a session: material for the case, counted for the summary."""
-    conv = await conversation.load(ctx)
-    data = dict(conv.data or {})
-    case = await ctx.session.get(Case, data.get("case_id") or 0)
-    if case is None or case.citizen_openid != ctx.openid:
-        await conversation.reset(ctx)
-        return Reply("help")
-    if case.status not in SUPPLEMENTABLE:
-        await conversation.reset(ctx)
-        return Reply("case_not_open", {"number": case.number, "status": STATUS_LABELS.get(case.status, case.status)})
-    counts = dict(data.get("counts") or {})
-    if ctx.msg_type in ("image", "voice", "video", "shortvideo"):
-        attachment = await media.attach_message_media(ctx.session, ctx.rt, ctx.openid, ctx.msg_type, ctx.fields)
-        await add_material(ctx.session, ctx.rt, case, ctx.openid, attachment=attachment)
-        kind = attachment.kind
-    elif ctx.msg_type == "text" and ctx.text:
-        await add_material(ctx.session, ctx.rt, case, ctx.openid, text=typed_text(ctx))
-        kind = "text"
-    else:
-        return Reply("supplement_waiting", {"number": case.number})
-    counts[kind] = int(counts.get(kind, 0)) + 1
-    snippets = list(data.get("texts") or [])
-    said = typed_text(ctx) if ctx.msg_type == "text" else (ctx.fields.get("Recognition") or "")
-    if said and len(snippets) < NOTICE_SNIPPETS:
-        snippets.append(said[:200])
-    await conversation.update_data(ctx, counts=counts, texts=snippets)
-    return Reply("supplement_media_added", {"number": case.number, "what": summary_of(counts)})
+async def own_case(session: AsyncSession, openid: str, case_id: int | None) -> Case | None:
+    """The case with ``case_id`` if ``openid`` filed it (a flow's remembered case), else None."""
+    case = await session.get(Case, case_id or 0)
+    return case if case is not None and case.citizen_openid == openid else None
 
 
-async def finish_supplement(ctx: Context) -> Reply:
-    """``完成`` / ``取消`` in a session: the summary as the reply, one notice to the case's people."""
-    conv = await conversation.load(ctx)
-    data = dict(conv.data or {})
-    await conversation.reset(ctx)
-    text = await close_session(ctx.session, ctx.rt, ctx.openid, data)
-    return Reply("supplement_summary", {"text": text})
-
-
-async def leave_supplement(ctx: Context) -> None:
-    """Another command ends the session: the summary goes to the citizen as a message."""
-    conv = await conversation.load(ctx)
-    data = dict(conv.data or {})
-    await conversation.reset(ctx)
-    text = await close_session(ctx.session, ctx.rt, ctx.openid, data)
-    if text:
-        await notify(ctx.session, ctx.rt, openid=ctx.openid, kind="supplement_summary", text=text,
-                     case_id=data.get("case_id"), fields={"number": data.get("number", "")})
-
-
-async def close_session(session: AsyncSession, rt: Runtime, openid: str, data: dict) -> str:
-    """The summary text of a session that ends now; the case's people get one notice."""
-    case = await session.get(Case, data.get("case_id") or 0)
-    if case is None or case.citizen_openid != openid:
-        return ""
-    counts = {k: int(v) for k, v in dict(data.get("counts") or {}).items()}
-    what = summary_of(counts)
-    if not what:
-        return SUMMARY_EMPTY.format(number=case.number)
-    snippets = [str(t) for t in data.get("texts") or []]
-    await _notify_case_people(session, rt, case, counts, "\n".join(snippets) or None)
-    return SUMMARY_TEXT.format(number=case.number, what=what)
-
-
-async def close_silent_sessions(session: AsyncSession, rt: Runtime) -> int:
-    """Sessions without a message for ``SESSION_SILENCE``: closed, the summary sent as a message."""
-    cutoff = rt.now() - SESSION_SILENCE
-    closed = 0
-    for conv in await session.scalars(select(Conversation).where(Conversation.state == SUPPLEMENT,
-                                                                 Conversation.updated_at <= cutoff)):
-        data = dict(conv.data or {})
-        conv.state = conversation.IDLE
-        conv.data = {}
-        conv.updated_at = rt.now()
-        text = await close_session(session, rt, conv.openid, data)
-        if text:
-            await notify(session, rt, openid=conv.openid, kind="supplement_summary", text=text,
-                         case_id=data.get("case_id"), fields={"number": data.get("number", "")})
-        closed += 1
-    return closed
+async def unrated_case(session: AsyncSession, openid: str) -> Case | None:
+    """The citizen's most recently resolved case still waiting for a rating."""
+    return await latest_unrated_case(session, openid, status=policy.RESOLVED)
 
 
 async def add_material(
     session: AsyncSession, rt: Runtime, case: Case, openid: str, *, text: str | None = None,
     attachment: Attachment | None = None,
 ) -> None:
-    """Log the material on the case (the people handling it are told once, by the caller)."""
+    """Log the material on the case; the people handling it are told once per 补充 (the caller)."""
     if attachment is not None:
         attachment.case_id = case.id
         text = attachment.recognition or text
@@ -260,9 +160,29 @@ async def add_material(
                        "kind": attachment.kind if attachment else "text"})
 
 
-async def _notify_case_people(session: AsyncSession, rt: Runtime, case: Case, counts: dict[str, int],
-                              text: str | None) -> None:
-    """The owner, the leader in charge and the department's staff: one notice per session."""
+# ---- 补充 sessions ---------------------------------------------------------------------------------
+#
+# ``补充 <编号>`` opens a session (``handlers.flows.supplement``): texts, photos and voice messages go
+# to that case until 完成 (or 取消), another command, or ``SUPPLEMENT_SILENCE`` without a message. Then
+# the citizen gets one summary ("已补充 2 条文字、1 张图片") and the case's people one notice, not one
+# per message. A photo sent after the session ended is not on the case: it starts a new report.
+
+# The conversation state of a session (the flow's ``SupplementState`` has this value).
+SUPPLEMENT_STATE = "report_supplement"
+KIND_UNITS = {"text": "条文字", "image": "张图片", "voice": "条语音", "video": "段视频"}
+# The owner's one notice quotes the first few texts (whole, up to 200 characters each).
+NOTICE_SNIPPETS = 5
+SUMMARY_TEXT = "{number} 本次补充已结束：已补充{what}，已通知办理人员。发送“查询 {number}”查看进度。"
+SUMMARY_EMPTY = "{number} 本次补充已结束，未收到新材料。"
+
+
+def summary_of(counts: dict[str, Any]) -> str:
+    return "、".join(f"{int(counts[key])} {unit}" for key, unit in KIND_UNITS.items() if counts.get(key))
+
+
+async def notify_case_people(session: AsyncSession, rt: Runtime, case: Case, counts: dict[str, Any],
+                             text: str | None) -> None:
+    """The owner, the leader in charge and the department's staff: one notice per 补充."""
     recipients: dict[int, Person] = {}
     for person_id in (case.owner_id, case.leader_id):
         person = await session.get(Person, person_id) if person_id else None
@@ -274,3 +194,41 @@ async def _notify_case_people(session: AsyncSession, rt: Runtime, case: Case, co
     what = summary_of(counts) + (f"\n{text}" if text else "")
     notice = SUPPLEMENT_NOTICE.format(number=case.number, title=case.title, what=what)
     await notify_people(session, rt, recipients.values(), kind="supplement", text=notice, case_id=case.id)
+
+
+async def close_session(session: AsyncSession, rt: Runtime, openid: str, case_id: int | None,
+                        counts: dict[str, Any], snippets: list[str]) -> str:
+    """The summary of a session that ends now; the case's people get their one notice."""
+    case = await own_case(session, openid, case_id)
+    if case is None:
+        return ""
+    what = summary_of(counts)
+    if not what:
+        return SUMMARY_EMPTY.format(number=case.number)
+    await notify_case_people(session, rt, case, counts, "\n".join(snippets) or None)
+    return SUMMARY_TEXT.format(number=case.number, what=what)
+
+
+async def send_summary(session: AsyncSession, rt: Runtime, openid: str, case_id: int | None, number: str,
+                       text: str) -> None:
+    """A summary the citizen did not ask for in a reply (the session ended by a command or silence)."""
+    if text:
+        await notify(session, rt, openid=openid, kind="supplement_summary", text=text, case_id=case_id,
+                     fields={"number": number})
+
+
+async def close_silent_sessions(session: AsyncSession, rt: Runtime) -> int:
+    """Sessions without a message for ``SUPPLEMENT_SILENCE``: closed, the summary sent as a message."""
+    cutoff = rt.now() - SUPPLEMENT_SILENCE
+    closed = 0
+    for conv in await session.scalars(select(Conversation).where(Conversation.state == SUPPLEMENT_STATE,
+                                                                 Conversation.updated_at <= cutoff)):
+        data = dict(conv.data or {})
+        conv.state = IDLE
+        conv.data = {}
+        conv.updated_at = rt.now()
+        text = await close_session(session, rt, conv.openid, data.get("case_id"), dict(data.get("counts") or {}),
+                                   [str(t) for t in data.get("texts") or []])
+        await send_summary(session, rt, conv.openid, data.get("case_id"), str(data.get("number") or ""), text)
+        closed += 1
+    return closed

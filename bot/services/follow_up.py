@@ -11,11 +11,12 @@ resolved, rebounded and 反弹率 — are computed once, in ``figures``, for 统
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.case_policy import FOLLOW_UP_ANSWER_WINDOW, FOLLOW_UP_REOPEN_WITHIN
 from bot.outbox import notify_people
 from bot.runtime import Runtime
 from bot.services import workflow
@@ -25,10 +26,10 @@ from storage.models import Case, Person
 
 RESOLVED, REBOUND = "resolved", "rebound"
 ANSWER_LABELS = {RESOLVED: "已解决", REBOUND: "仍有问题"}
-# A rebound this soon after closing reopens the case; later it is a new (linked) case.
-REOPEN_WITHIN = timedelta(days=90)
-# An unanswered question is still open to an answer for this long.
-ANSWER_WINDOW = timedelta(days=30)
+# The numbers live in ``bot.case_policy``: a rebound this soon after closing reopens the case,
+# later it is a new (linked) case; an unanswered question takes an answer for this long.
+REOPEN_WITHIN = FOLLOW_UP_REOPEN_WITHIN
+ANSWER_WINDOW = FOLLOW_UP_ANSWER_WINDOW
 
 ASK_TEXT = (
     "【回头看】您反映的事项 {number}「{title}」已于{closed}结案。问题现在是否真正解决？\n"

@@ -4,7 +4,7 @@ Beyond what staff see (their department's cases, cases they own or hold), a lead
 case booked on one of his reception lists and every case carried on one of his visit plans
 (带案下访); a leader of the whole county — whose department is the county committee or government,
 or who was added with ``people add --scope all`` — reaches every case. Reception lists and visit
-plans need the database, so this check is async; ``case_lookup.can_see`` stays the quick one.
+plans need the database, so this check is async; ``case_policy.can_see`` stays the quick one.
 """
 
 from __future__ import annotations

@@ -23,10 +23,11 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.case_policy import REVIEW_DAYS, REVIEW_REQUEST_WINDOW_DAYS
 from bot.outbox import notify_people
 from bot.runtime import Runtime
+from bot.services.calendar import Calendar
 from bot.services.cases import Actor, file_case, record
-from bot.services.deadlines import REVIEW_DAYS, Calendar
 from nlp import Decision, similarity
 from storage.models import Case, OutboxMessage, Person
 from storage.repositories.cases import active_people
@@ -34,7 +35,7 @@ from storage.repositories.departments import department_named
 
 REVIEW, RECHECK = 1, 2
 LEVEL_NAMES = {REVIEW: "复查", RECHECK: "复核"}
-REVIEW_REQUEST_DAYS = 30
+REVIEW_REQUEST_DAYS = REVIEW_REQUEST_WINDOW_DAYS
 DECISION_NOTICES = ("result_notice", "decline_notice")
 DECIDED_STATUSES = ("declined", "resolved", "closed")
 # Similar enough to be "the same facts" as a case whose 复核 has been answered.

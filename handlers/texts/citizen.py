@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from bot.services.reporting import Reply
+from bot.case_policy import STAFF_ROLES
 from handlers.texts import common
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A reply template key and its values, worded by ``render``."""
+
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+
 
 TEMPLATES: dict[str, str] = {
     # report flow
@@ -45,7 +55,6 @@ TEMPLATES: dict[str, str] = {
     "supplement_waiting": "请发送要补充到 {number} 的文字、图片或语音；发完后回复“完成”。",
     "supplement_added": "已补充到 {number}，并已通知办理人员。发送“查询 {number}”查看进度。",
     "supplement_media_added": "已收到，已补充到 {number}（本次共{what}）。还可继续发送文字、图片或语音，发完后回复“完成”。",
-    "supplement_summary": "{text}",
     "case_not_open": ("{number} 当前状态为“{status}”，已不能补充材料。如对处理意见不服，可发送“申请复查 {number}”；"
                       "如有新问题，请直接发送文字或语音重新反映。"),
     "not_accepted_again": ("您反映的问题与已复核的事项 {number} 属同一事实和理由，依法不再受理。\n{basis}\n"
@@ -108,7 +117,7 @@ def case_detail(view: Any) -> str:
     out = [f"{view.number} {view.title}", f"状态：{view.status}｜{view.category}｜{view.department}{due}", "办理记录："]
     for e in view.entries:
         who = ROLE_LABELS.get(e.actor_role, e.actor_role)
-        if e.actor_role in ("staff", "leader", "supervisor", "admin") and e.actor_department:
+        if e.actor_role in STAFF_ROLES and e.actor_department:
             who = f"{e.actor_department}{who}"
         text = f"：{_short(e.text, 60)}" if e.text else ""
         out.append(f"{e.at:%m-%d %H:%M} {who} {ACTION_LABELS.get(e.action, e.action)}{text}")

@@ -1,4 +1,10 @@
-"""Replies to staff, leaders and supervisors (and the binding flow)."""
+"""Replies to staff, leaders and supervisors (and the binding flow).
+
+Numbers of days are placeholders filled from ``bot.case_policy.DEADLINE_NUMBERS``, so the help
+always names the limit the workflow enforces.
+"""
+
+from bot.case_policy import DEADLINE_NUMBERS
 
 # ---- binding -------------------------------------------------------------------------------------
 BIND_USAGE = "请发送“绑定 绑定码”，绑定码由管理员提供。"
@@ -6,8 +12,7 @@ BIND_OK = "绑定成功。您好，{dept}{title}{name}（{role}）。发送“�
 BIND_ALREADY = "您已绑定为{dept}{name}（{role}），无需重复绑定。"
 BIND_FAILED = "绑定码无效或已过期，请核对后重试，或请管理员重新生成。"
 BIND_RATE_LIMITED = "绑定尝试次数过多，请一小时后再试。"
-BIND_OPENID_RESOLVED_ON_THE_SPOT = "已现场办结 {number}，处理意见和评价邀请已发送给群众。"
-TAKEN = "该微信号已绑定其他工作人员账号（{name}），如需更换请联系管理员。"
+BIND_OPENID_TAKEN = "该微信号已绑定其他工作人员账号（{name}），如需更换请联系管理员。"
 
 # ---- help ----------------------------------------------------------------------------------------
 STAFF_HELP = (
@@ -18,12 +23,12 @@ STAFF_HELP = (
     "· 不予受理 <案> <理由>\n"
     "· 回复 <案> <内容> — 答复群众\n"
     "· 转办 <案> <部门> <理由>\n"
-    "· 延期 <案> <天数> <理由> — 限一次，不超过30天\n"
+    "· 延期 <案> <天数> <理由> — 限一次，不超过{max_extension_days}天\n"
     "· 办结 <案> <结果>\n"
     "· 分类 <案> <类别> — 更正分类\n"
     "· 登记 [内容] — 代来访群众登记\n"
     "· 附件 <案> [序号] — 接收群众发来的图片、语音"
-)
+).format(**DEADLINE_NUMBERS)
 LEADER_HELP = ("\n领导命令：\n· 包案 <案>\n· 督办 <案> [天数] <意见>\n· 确认办结 <案>\n"
                "· 现场办结 <案> <结果> — 接访日或带案下访时当场办结\n· 接访名单 [日期]\n· 统计")
 SUPERVISOR_HELP = "\n督查室命令：\n· 督办 <案> [天数] <意见>\n· 重办 <案> <理由> — 重新办理已办结事项\n· 统计"
@@ -90,7 +95,7 @@ USAGE = {
     "不予受理": "用法：不予受理 <编号或序号> <理由>",
     "回复": "用法：回复 <编号或序号> <内容>",
     "转办": "用法：转办 <编号或序号> <部门> <理由>",
-    "延期": "用法：延期 <编号或序号> <天数> <理由>（限一次，不超过30天）",
+    "延期": "用法：延期 <编号或序号> <天数> <理由>（限一次，不超过{max_extension_days}天）".format(**DEADLINE_NUMBERS),
     "办结": "用法：办结 <编号或序号> <办理结果>",
     "分类": "用法：分类 <编号或序号> <类别>",
     "包案": "用法：包案 <编号或序号>",
@@ -109,9 +114,9 @@ TRANSFERRED = "已将 {number} 转至{dept}，首问责任人不变，双方及�
 RULED_STAYS = "已裁定 {number} 仍由{dept}承办，双方单位和首问责任人已获通知。"
 EXTENDED = "已延期 {number} {days}天，新期限：{due}。已告知群众。"
 RESOLVED = "已办结 {number}，处理意见和评价邀请已发送给群众。"
+RESOLVED_ON_THE_SPOT = "已现场办结 {number}，处理意见和评价邀请已发送给群众。"
 CONFIRMED = "已确认 {number} 可以办结，承办人员将收到通知。"
 RECATEGORISED = "已将 {number} 的类别由“{old}”改为“{new}”（{group}），该更正将用于改进分类规则。"
-RESOLVED_ON_THE_SPOT = "已现场办结 {number}，处理意见和评价邀请已发送给群众。"
 TAKEN = "已包案 {number}，此后该事项的每个进展都会通知您；办结前需您“确认办结”。"
 SUPERVISED = "已向承办单位发出督办 {number}{due_text}。"
 REOPENED = "已重新办理 {number}，承办单位和首问责任人已获通知。"

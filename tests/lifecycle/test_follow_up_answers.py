@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.jobs import alerts
-from bot.services import report, statistics
+from bot.services import monthly_report as report
+from bot.services import statistics
 from tests.harness import Service
 from tests.staff.office import actions, build_office, file_complaint, get_case, outbox_for
 
