@@ -38,6 +38,10 @@ async def supplement_sessions(rt: Runtime) -> int:
     """补充 sessions silent for 10 minutes: closed with one summary (``citizen_cases``)."""
     from bot.services import citizen_cases
 
+    # Most minutes there is none: look first, take the write transaction only when there is work.
+    async with rt.sessions() as session:
+        if not await citizen_cases.silent_sessions_exist(session, rt):
+            return 0
     async with rt.sessions() as session, session.begin():
         return await citizen_cases.close_silent_sessions(session, rt)
 

@@ -217,6 +217,13 @@ async def send_summary(session: AsyncSession, rt: Runtime, openid: str, case_id:
                      fields={"number": number})
 
 
+async def silent_sessions_exist(session: AsyncSession, rt: Runtime) -> bool:
+    cutoff = rt.now() - SUPPLEMENT_SILENCE
+    found = await session.scalar(select(Conversation.openid).where(
+        Conversation.state == SUPPLEMENT_STATE, Conversation.updated_at <= cutoff).limit(1))
+    return found is not None
+
+
 async def close_silent_sessions(session: AsyncSession, rt: Runtime) -> int:
     """Sessions without a message for ``SUPPLEMENT_SILENCE``: closed, the summary sent as a message."""
     cutoff = rt.now() - SUPPLEMENT_SILENCE
