@@ -73,7 +73,8 @@ class Runtime:
     categoriser: Categoriser
     # The WeChat API client (bot.wechat.api.WeChatAPI) once the app has started its HTTP session.
     api: Any = None
-    # Handler and job exceptions (they are bugs; tests assert there were none): a bounded record.
+    # Handler and job exceptions (bugs): the webhook and the scheduler append them after logging;
+    # tests assert there were none. A bounded record (count and the last few as text).
     handler_errors: ErrorLog = field(default_factory=ErrorLog)
     # Work started after a commit (media downloads) that shutdown and tests wait for.
     background: set[asyncio.Task[None]] = field(default_factory=set)

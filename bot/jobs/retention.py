@@ -22,7 +22,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from bot.runtime import Runtime
-from bot.services.reporting import FLOW_STATES
+from bot.services.report_drafts import DraftStage, ReportDraft, discard
 from bot.wechat import protocol
 from storage.models import Conversation, InboundMessage, OutboxMessage
 
@@ -61,14 +61,17 @@ async def reduce_inbound(rt: Runtime) -> int:
 
 async def _drop_old_drafts(rt: Runtime, cutoff: object) -> int:
     async with rt.sessions() as session, session.begin():
-        dropped = await session.execute(
-            update(Conversation).where(Conversation.state.in_(FLOW_STATES), Conversation.updated_at < cutoff)
-            .values(state="idle", data={}, updated_at=rt.now()))
+        stale = list(await session.scalars(select(Conversation).where(
+            Conversation.state.in_([str(s) for s in DraftStage]), Conversation.updated_at < cutoff)))
+        for conv in stale:
+            # As 取消 would: the draft's media go too (files once this commits).
+            await discard(session, rt, conv.openid, ReportDraft.from_dict(conv.data))
+            conv.state, conv.data, conv.updated_at = "idle", {}, rt.now()
         quoted = await session.execute(
             update(OutboxMessage).where(OutboxMessage.kind.in_(DRAFT_KINDS), OutboxMessage.created_at < cutoff,
                                         OutboxMessage.status.in_(("sent", "failed")), OutboxMessage.text != "")
             .values(text="", fields={}))
-    return int(getattr(dropped, "rowcount", 0) or 0) + int(getattr(quoted, "rowcount", 0) or 0)
+    return len(stale) + int(getattr(quoted, "rowcount", 0) or 0)
 
 
 async def sweep_replay_keys(rt: Runtime) -> int:
