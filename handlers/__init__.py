@@ -10,10 +10,10 @@ from bot.dispatch import Dispatcher
 
 
 def build_dispatcher() -> Dispatcher:
-    from handlers import binding, campaign, citizen, events, leader, reception, reports, staff
+    from handlers import binding, campaign, citizen, console_login, events, leader, reception, reports, staff
 
     dispatcher = Dispatcher()
-    for router in (events.router, binding.router, staff.router, leader.router, reports.router, campaign.router,
-                   reception.router, staff.fallback_router, citizen.router):
+    for router in (events.router, binding.router, staff.router, console_login.router, leader.router, reports.router,
+                   campaign.router, reception.router, staff.fallback_router, citizen.router):
         dispatcher.include(router)
     return dispatcher

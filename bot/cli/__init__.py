@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from bot.cli.campaign import campaign
+from bot.cli.console import console
 from bot.cli.db import db
 from bot.cli.demo import chat, demo
 from bot.cli.dept import dept
@@ -36,3 +37,4 @@ main.add_command(menu)
 main.add_command(reception)
 main.add_command(campaign)
 main.add_command(rules)
+main.add_command(console)
