@@ -20,8 +20,10 @@ def console(host: str, port: int, migrate: bool) -> None:
 
         migrations.upgrade(settings.database_url)
     from bot.console import create_console_app
+    from bot.console.app import HANDLER_ARGS
 
     app = create_console_app(settings)
     click.echo(f"办公控制台已启动：http://{host}:{port}/（登录链接地址 XINFANG_CONSOLE_URL={settings.console_url}）",
                err=True)
-    web.run_app(app, host=host, port=port, print=None, shutdown_timeout=5, access_log=None)
+    web.run_app(app, host=host, port=port, print=None, shutdown_timeout=5, access_log=None,
+                handler_args=HANDLER_ARGS)

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from bot.console.security import (
     ME,
+    VIEWER,
     RUNTIME,
     clear_session_cookie,
     db,
@@ -72,6 +73,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
     if sid:
         await console_auth.end(db(request), request.app[RUNTIME], sid)
     request[ME] = None
+    request[VIEWER] = None
     response = message_page(request, 200, "已退出", "您已退出办公控制台。再次使用请在公众号中发送“登录”。")
     clear_session_cookie(response)
     return response

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+from dataclasses import dataclass
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -33,6 +34,20 @@ SECRET = web.AppKey("console_secret", bytes)
 DB = web.RequestKey("db", AsyncSession)  # the request's unit of work
 ME = web.RequestKey("me", object)  # console_auth.Signed, or None when nobody is signed in
 FORM = web.RequestKey("form", object)  # the parsed POST form (read once, by the CSRF check)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is signed in, as plain values: error pages render after the transaction has rolled back."""
+
+    id: int
+    name: str
+    role: str
+    department: str
+    csrf: str
+
+
+VIEWER = web.RequestKey("viewer", object)  # Viewer or None
 # POST paths that have no session yet (the login form); everything else needs the CSRF token.
 CSRF_EXEMPT_PREFIX = "/login/"
 MAX_FIELD = 20_000
@@ -73,7 +88,12 @@ def session_id(request: web.Request) -> str | None:
 
 
 def page(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
-    response = aiohttp_jinja2.render_template(template, request, context, status=status)
+    """Render a template with what every page shows (who is signed in, the CSRF token, the time zone)."""
+    viewer = request.get(VIEWER)
+    rt = request.app[RUNTIME]
+    common = {"person": viewer, "csrf": viewer.csrf if viewer else "", "tz": rt.tz, "now": rt.now(),
+              "path": request.path}
+    response = aiohttp_jinja2.render_template(template, request, {**common, **context}, status=status)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -103,11 +123,11 @@ async def error_pages(request: web.Request, handler: Handler) -> web.StreamRespo
         title, text = ERROR_TEXTS.get(exc.status, ("请求未完成", exc.reason or ""))
         if isinstance(exc, CsrfRefused):
             title, text = "请求已拒绝", "缺少或不符的安全令牌（页面可能已过期），未作任何更改。请刷新页面后重试。"
-        request.setdefault(ME, None)
+        request.setdefault(VIEWER, None)
         return message_page(request, exc.status, title, text)
     except Exception:
         log.exception("console request failed: %s %s", request.method, request.path)
-        request[ME] = None
+        request[VIEWER] = None
         return message_page(request, 500, "系统错误", "处理请求时发生错误，未作任何更改。请稍后再试或联系管理员。")
 
 
@@ -115,13 +135,18 @@ async def error_pages(request: web.Request, handler: Handler) -> web.StreamRespo
 async def unit_of_work(request: web.Request, handler: Handler) -> web.StreamResponse:
     """One transaction per request; the signed-in person and the CSRF check happen inside it."""
     request[ME] = None
+    request[VIEWER] = None
     if request.path.startswith("/static/"):
         return await handler(request)
     rt = request.app[RUNTIME]
     async with rt.sessions() as session, session.begin():
         request[DB] = session
         sid = session_id(request)
-        request[ME] = await console_auth.current(session, rt, sid) if sid else None
+        me = await console_auth.current(session, rt, sid) if sid else None
+        request[ME] = me
+        if me is not None:
+            dept = me.person.department.name if me.person.department else ""
+            request[VIEWER] = Viewer(me.person.id, me.person.name, me.person.role, dept, me.csrf)
         if request.method == "POST":
             await _check_csrf(request)
         return await handler(request)

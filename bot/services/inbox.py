@@ -58,7 +58,8 @@ class InboxQuery:
                 return default
             return value
 
-        q = " ".join((params.get("q") or "").split())
+        # Control characters (a NUL ends a string in SQLite) are dropped; whitespace runs become one space.
+        q = " ".join("".join(c for c in (params.get("q") or "") if c >= " " or c in "\t\n").split())
         if len(q) > MAX_SEARCH:
             problems.append("q_too_long")
             q = ""

@@ -14,8 +14,10 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
+from yarl import URL
 
 from bot.console import create_console_app
+from bot.console.app import HANDLER_ARGS
 from tests.harness import Service
 from tests.staff.office import Office, build_office
 
@@ -66,6 +68,11 @@ class Browser:
         self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
         self.csrf = ""
 
+    def set_cookie(self, value: str) -> None:
+        """Replace the session cookie (to tamper with it)."""
+        self.http.cookie_jar.clear()
+        self.http.cookie_jar.update_cookies({"xf_console": value}, response_url=URL(self.base))
+
     def _url(self, path: str) -> str:
         return path if path.startswith("http") else self.base + path
 
@@ -97,7 +104,7 @@ class Browser:
 async def desk(service: Service) -> AsyncIterator[Desk]:
     office = await build_office(service)
     app = create_console_app(service.settings, service.clock, runtime=service.rt)
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.AppRunner(app, access_log=None, **HANDLER_ARGS)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
