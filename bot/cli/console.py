@@ -11,7 +11,8 @@ from bot.cli.common import load_settings
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址")
 @click.option("--port", type=int, default=8090, show_default=True, help="监听端口")
-@click.option("--migrate/--no-migrate", default=True, show_default=True, help="启动前执行数据库迁移")
+@click.option("--migrate/--no-migrate", default=False, show_default=True,
+              help="启动前执行数据库迁移（通常由 xinfang db upgrade 或 serve 完成）")
 def console(host: str, port: int, migrate: bool) -> None:
     """运行办公控制台（网页）：待办、案卷、登记、统计、管理。登录链接在公众号发送“登录”获取。"""
     settings = load_settings()

@@ -11,8 +11,8 @@ from aiohttp import web
 
 from bot.console.security import (
     ME,
-    VIEWER,
     RUNTIME,
+    VIEWER,
     clear_session_cookie,
     db,
     message_page,

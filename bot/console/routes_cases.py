@@ -38,7 +38,7 @@ async def inbox_page(request: web.Request) -> web.StreamResponse:
     rt = request.app[RUNTIME]
     query = inbox.InboxQuery.clean(dict(request.query))
     result = await inbox.inbox(db(request), rt, me.person, query)
-    choices = await inbox.filter_choices(db(request), me.person)
+    choices = await inbox.filter_choices(db(request), rt)
     notes = []
     if "q_too_long" in query.problems:
         notes.append(f"搜索词过长（不超过{inbox.MAX_SEARCH}个字），已忽略。")
@@ -65,7 +65,7 @@ async def case_page(request: web.Request, *, notice: str = "", error: str = "", 
 
 
 async def _department_names(request: web.Request) -> list[str]:
-    choices = await inbox.filter_choices(db(request), signed_in(request).person)
+    choices = await inbox.filter_choices(db(request), request.app[RUNTIME])
     return [d.name for d in choices["departments"]]
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.console import labels
 from bot.console.security import RUNTIME, db, page, signed_in
 from bot.services import ledger, report, statistics
 
@@ -51,7 +52,7 @@ def _charts(stats: statistics.Statistics) -> dict[str, Any]:
     return {
         "trend": {"labels": [m for m, _ in stats.trend], "values": [n for _, n in stats.trend]},
         "group": [{"name": g, "value": n} for g, n in stats.by_group],
-        "source": [{"name": s, "value": n} for s, n in stats.by_source],
+        "source": [{"name": labels.source_label(s), "value": n} for s, n in stats.by_source],
         "department": {"labels": [d.department for d in stats.by_department],
                        "registered": [d.registered for d in stats.by_department],
                        "overdue": [d.overdue for d in stats.by_department]},

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case as when, func, or_, select
+from sqlalchemy import case as when
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.runtime import Runtime
@@ -159,11 +160,8 @@ async def inbox(session: AsyncSession, rt: Runtime, person: Person, query: Inbox
     return InboxPage(list(rows.unique()), total, query, now)
 
 
-async def filter_choices(session: AsyncSession, person: Person) -> dict[str, list[Any]]:
-    """Values the filter menus offer: categories seen on visible cases, departments, sources."""
-    visible = visible_clause(person)
-    stmt = select(Case.category).distinct().order_by(Case.category)
-    if visible is not True:
-        stmt = stmt.where(visible)
-    categories = [c for c in await session.scalars(stmt) if c]
+async def filter_choices(session: AsyncSession, rt: Runtime) -> dict[str, list[Any]]:
+    """Values the filter menus offer: the rules' categories, the departments, the sources."""
+    rules = getattr(rt.categoriser, "rules", None)
+    categories = [c.name for c in getattr(rules, "categories", []) or []]
     return {"categories": categories, "departments": await all_departments(session), "sources": list(CASE_SOURCES)}

@@ -16,7 +16,7 @@
     draw("chart-trend", { tooltip: { trigger: "axis" }, grid: { left: 40, right: 16, top: 30, bottom: 30 },
       title: { text: "月度信访量", left: "center", textStyle: { fontSize: 14 } },
       xAxis: { type: "category", data: data.trend.labels }, yAxis: { type: "value", minInterval: 1 },
-      series: [{ type: "line", data: data.trend.values, smooth: true, areaStyle: {} }] });
+      series: [{ type: "line", data: data.trend.values, areaStyle: {} }] });
   }
   if (data.group) {
     draw("chart-group", { tooltip: { trigger: "item" }, title: { text: "按一级分类", left: "center", textStyle: { fontSize: 14 } },
@@ -27,9 +27,9 @@
       series: [{ type: "pie", radius: "60%", top: 20, data: data.source }] });
   }
   if (data.department) {
-    draw("chart-department", { tooltip: { trigger: "axis" }, legend: { top: 22 },
+    draw("chart-department", { tooltip: { trigger: "axis" }, legend: { bottom: 0 },
       title: { text: "承办单位：登记与超期", left: "center", textStyle: { fontSize: 14 } },
-      grid: { left: 40, right: 16, top: 55, bottom: 60 },
+      grid: { left: 40, right: 16, top: 40, bottom: 80 },
       xAxis: { type: "category", data: data.department.labels, axisLabel: { interval: 0, rotate: 30 } },
       yAxis: { type: "value", minInterval: 1 },
       series: [{ name: "登记", type: "bar", data: data.department.registered },
