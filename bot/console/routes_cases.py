@@ -16,6 +16,7 @@ from aiohttp import web
 from bot.console import labels
 from bot.console.security import RUNTIME, db, form, message_page, page, see_other, signed_in
 from bot.services import case_file, inbox, workflow
+from bot.services.media import MediaUnavailable
 from bot.services.workflow import WALK_IN_SOURCES
 
 MAX_CONTENT = 10_000
@@ -175,7 +176,7 @@ async def media(request: web.Request) -> web.StreamResponse:
     attachment = await _attachment(request)
     try:
         content = await case_file.attachment_media(request.app[RUNTIME], attachment)
-    except case_file.MediaMissing as exc:
+    except MediaUnavailable as exc:
         return message_page(request, 404, "附件不可用", str(exc))
     return web.Response(body=content.data, content_type=content.content_type,
                         headers={"Cache-Control": "private, max-age=300"})
@@ -187,7 +188,7 @@ async def voice(request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound()
     try:
         data = await case_file.voice_for_browser(request.app[RUNTIME], attachment)
-    except case_file.MediaMissing as exc:
+    except MediaUnavailable as exc:
         return message_page(request, 404, "语音不可用", str(exc))
     return web.Response(body=data, content_type="audio/mpeg", headers={"Cache-Control": "private, max-age=300"})
 

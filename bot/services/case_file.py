@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.runtime import Runtime
 from bot.services.case_lookup import NUMBER_RE, can_see
+from bot.services.media import MediaContent, MediaUnavailable, open_attachment
 from bot.services.workflow import who
 from storage.models import Attachment, Case, CaseEvent, CaseView, Person
 from storage.repositories.cases import case_attachments
@@ -140,45 +141,26 @@ async def visible_attachment(session: AsyncSession, person: Person, attachment_i
     return attachment if case is not None and can_see(person, case) else None
 
 
-@dataclass(frozen=True)
-class Media:
-    data: bytes
-    content_type: str
-
-
-class MediaMissing(Exception):
-    """The attachment's file is not (yet) in our store; ``str(exc)`` is a Chinese sentence for the page."""
-
-
-_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
-          ".amr": "audio/amr", ".mp3": "audio/mpeg", ".speex": "audio/speex"}
-
-
-async def attachment_media(rt: Runtime, attachment: Attachment) -> Media:
-    """The stored bytes of an attachment, or ``MediaMissing``."""
-    if not attachment.stored_path:
-        raise MediaMissing("附件不可用（尚未下载）")
-    root = Path(rt.settings.media_dir).resolve()
-    path = Path(attachment.stored_path)
-    path = (path if path.is_absolute() else root / path).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
-        raise MediaMissing("附件不可用（文件缺失）")
-    data = await asyncio.to_thread(path.read_bytes)
-    return Media(data, _TYPES.get(path.suffix.lower(), "application/octet-stream"))
+async def attachment_media(rt: Runtime, attachment: Attachment) -> MediaContent:
+    """The stored bytes of an attachment (ops' media store), or ``MediaUnavailable`` with a reason."""
+    return await open_attachment(rt, attachment)
 
 
 async def voice_for_browser(rt: Runtime, attachment: Attachment) -> bytes:
-    """The voice note as MP3 (browsers do not play WeChat's AMR), converted once with ffmpeg and kept."""
+    """The voice note as MP3 (browsers do not play WeChat's AMR), converted once with ffmpeg and kept.
+
+    The converted copy is a cache beside the store (``<media_dir>/converted``), keyed by attachment id.
+    """
     target = Path(rt.settings.media_dir) / "converted" / f"voice-{attachment.id}.mp3"
     if target.is_file():
         return await asyncio.to_thread(target.read_bytes)
     media = await attachment_media(rt, attachment)
-    if media.content_type == "audio/mpeg":
+    if media.content_type in ("audio/mpeg", "audio/mp3"):
         return media.data
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
         log.warning("ffmpeg is not installed: voice attachment %s cannot be played in a browser", attachment.id)
-        raise MediaMissing("语音无法播放（服务器未安装 ffmpeg）")
+        raise MediaUnavailable(attachment.stored_path, "服务器未安装 ffmpeg，语音无法转换")
     proc = await asyncio.create_subprocess_exec(
         ffmpeg, "-nostdin", "-loglevel", "error", "-i", "pipe:0", "-ac", "1", "-ar", "22050",
         "-codec:a", "libmp3lame", "-b:a", "48k", "-f", "mp3", "pipe:1",
@@ -189,10 +171,10 @@ async def voice_for_browser(rt: Runtime, attachment: Attachment) -> bytes:
         proc.kill()
         await proc.wait()
         log.warning("ffmpeg timed out on voice attachment %s", attachment.id)
-        raise MediaMissing("语音无法播放（转换超时）") from None
+        raise MediaUnavailable(attachment.stored_path, "语音转换超时") from None
     if proc.returncode != 0 or not out:
         log.warning("ffmpeg failed on voice attachment %s: %s", attachment.id, err.decode(errors="replace")[:300])
-        raise MediaMissing("语音无法播放（格式无法转换）")
+        raise MediaUnavailable(attachment.stored_path, "语音格式无法转换")
     await asyncio.to_thread(_keep, target, out)
     return out
 

@@ -1,7 +1,7 @@
 """console: one-time login links, browser sessions, case-file access log
 
 Revision ID: 0003_console_sessions
-Revises: 0001
+Revises: 0002_media_store
 Create Date: 2026-12-02 11:01:08.069893
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ import storage.base
 
 
 revision: str = '0003_console_sessions'
-down_revision: str | None = '0001'
+down_revision: str | None = '0002_media_store'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
