@@ -124,6 +124,11 @@ async def test_officer_works_a_chat_case_in_the_browser(desk: Desk, chromium: An
     assert any("已受理" in text and number in text for text in phone), phone
     assert any(REPLY in text for text in phone), phone
 
+    # The same pages on a phone.
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await page.goto(f"{desk.url}/inbox?status=all")
+    await page.screenshot(path=str(ARTIFACTS / "console-inbox-phone.png"), full_page=True)
+
     # The same link again, in another browser: used up.
     again = await _page(chromium)
     await again.goto(link)
