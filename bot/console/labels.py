@@ -12,7 +12,7 @@ from typing import Any
 
 import jinja2
 
-from bot.services.cases import ROLE_LABELS, STATUS_LABELS
+from bot.case_policy import ROLE_LABELS, STATUS_LABELS
 from bot.services.ledger import SOURCE_LABELS
 from bot.services.statistics import SATISFACTION_LABELS, percent
 

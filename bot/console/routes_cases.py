@@ -13,6 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot import case_policy as policy
 from bot.console import labels
 from bot.console.security import RUNTIME, db, form, message_page, page, see_other, signed_in
 from bot.services import case_file, inbox, workflow
@@ -62,7 +63,8 @@ async def case_page(request: web.Request, *, notice: str = "", error: str = "", 
     return page(request, "case.html", status=status, file=file, case=file.case, notice=notice, error=error,
                 values=values or {}, departments=await _department_names(request),
                 categories=workflow.category_names(rt), role=me.person.role,
-                may_supervise=me.person.role in workflow.SUPERVISE_ROLES, may_take_charge=me.person.role == "leader")
+                may_supervise=me.person.role in policy.SUPERVISE_ROLES,
+                may_take_charge=me.person.role in policy.TAKE_CHARGE_ROLES)
 
 
 async def _department_names(request: web.Request) -> list[str]:
@@ -196,12 +198,12 @@ async def voice(request: web.Request) -> web.StreamResponse:
 # ---- 登记 ------------------------------------------------------------------------------------------
 
 async def register_form(request: web.Request) -> web.StreamResponse:
-    signed_in(request, *workflow.STAFF_ROLES)
+    signed_in(request, *policy.STAFF_ROLES)
     return page(request, "register.html", sources=WALK_IN_SOURCES, values={}, error="")
 
 
 async def register(request: web.Request) -> web.StreamResponse:
-    me = signed_in(request, *workflow.STAFF_ROLES)
+    me = signed_in(request, *policy.STAFF_ROLES)
     fields = form(request)
     source = fields.get("source", "reception")
     content = fields.get("content", "")

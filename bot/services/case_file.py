@@ -1,6 +1,6 @@
 """A case file as the office console shows it, and the access log of who opened which file when.
 
-Visibility is ``case_lookup.can_see`` — the rule chat's ``详情`` uses — and a case the person may
+Visibility is ``case_policy.can_see`` — the rule chat's ``详情`` uses — and a case the person may
 not see is reported exactly like a missing one. Opening a file appends a ``CaseView`` row in the
 same transaction, so a view that was shown is a view that was logged. 检举控告类 cases hide the
 reporter's identity from everyone but the supervision office and admins (条例 art. 30), as in chat.
@@ -18,8 +18,9 @@ from pathlib import Path
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.case_policy import can_see, sees_identity
 from bot.runtime import Runtime
-from bot.services.case_lookup import NUMBER_RE, can_see
+from bot.services.case_queries import parse_number
 from bot.services.media import MediaContent, MediaUnavailable, open_attachment
 from bot.services.workflow import who
 from storage.models import Attachment, Case, CaseEvent, CaseView, Person
@@ -27,7 +28,6 @@ from storage.repositories.cases import case_attachments
 
 log = logging.getLogger(__name__)
 
-SECRET_KIND = "检举控告类"
 HIDDEN = "（检举控告类，身份保密）"
 VIEW_LOG_LIMIT = 200
 FFMPEG_TIMEOUT_SECONDS = 30
@@ -65,14 +65,15 @@ class CaseFile:
 
 
 def hides_reporter(person: Person, case: Case) -> bool:
-    return case.kind == SECRET_KIND and person.role not in ("supervisor", "admin")
+    return not sees_identity(person, case)
 
 
 async def visible_case(session: AsyncSession, person: Person, number: str) -> Case | None:
     """The case numbered ``number`` if ``person`` may see it; None for missing and hidden alike."""
-    if not NUMBER_RE.match(number or ""):
+    parsed = parse_number(number[:32] if number else None)
+    if parsed is None:
         return None
-    case = await session.scalar(select(Case).where(Case.number == number.upper()))
+    case = await session.scalar(select(Case).where(Case.number == parsed))
     return case if case is not None and can_see(person, case) else None
 
 

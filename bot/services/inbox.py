@@ -1,8 +1,8 @@
 """The 待办 inbox as a query: the cases a person may work on, filtered, searched, sorted and paged.
 
-With no filter it is chat's ``待办``: the open cases ``case_lookup.visible_clause`` lets the person
-see, soonest deadline first (the acknowledgement deadline while registered, the resolution deadline
-after), cases without a deadline last. The deadline is computed in SQL so a page of 10,000 cases
+With no filter it is chat's ``待办``: the open cases ``case_queries.visible_clause`` lets the person
+see, soonest running deadline first (``case_policy.running_deadline``: acknowledgement while
+registered, resolution while being worked on), cases without a deadline last. The deadline is computed in SQL so a page of 10,000 cases
 costs one ordered, limited query plus a count.
 
 Search is a plain substring match on number, title, content and place, with the user's text bound
@@ -19,17 +19,18 @@ from sqlalchemy import case as when
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.case_policy import DEADLINE_CLOCKS, OPEN_STATUSES, STATUSES, running_deadline
 from bot.runtime import Runtime
-from bot.services.case_lookup import visible_clause
+from bot.services.case_queries import visible_clause
 from storage.models import Case, Person
-from storage.models.cases import CASE_SOURCES, CASE_STATUSES, OPEN_STATUSES
+from storage.models.cases import CASE_SOURCES
 from storage.repositories.departments import all_departments
 
 PAGE_SIZE = 20
 MAX_SEARCH = 100
 SORTS = ("deadline", "-deadline", "registered", "-registered")
 LEADER_FILTERS = ("", "yes", "no", "mine")
-STATUS_FILTERS = ("open", "all", *CASE_STATUSES)
+STATUS_FILTERS = ("open", "all", *STATUSES)
 
 
 @dataclass(frozen=True)
@@ -93,12 +94,13 @@ class InboxPage:
 
 
 def current_due():  # type: ignore[no-untyped-def]
-    """The deadline that matters now, as SQL: acknowledgement while registered, else resolution."""
-    return when((Case.status == "registered", Case.ack_due_at), else_=Case.resolve_due_at)
+    """``case_policy.running_deadline`` as SQL: the deadline whose clock runs in the case's status."""
+    return when((Case.status.in_(DEADLINE_CLOCKS["ack"]), Case.ack_due_at),
+                (Case.status.in_(DEADLINE_CLOCKS["resolve"]), Case.resolve_due_at), else_=None)
 
 
 def due_of(case: Case) -> datetime | None:
-    return case.ack_due_at if case.status == "registered" else case.resolve_due_at
+    return running_deadline(case)[1]  # type: ignore[no-any-return]
 
 
 def _escape_like(text: str) -> str:
