@@ -1,7 +1,7 @@
 """inbound log: spent query keys (replay guard) and a received_at index (retention)
 
 Revision ID: inbound_replay_retention
-Revises: 0002_media_store
+Revises: 0003_console_sessions
 Create Date: 2026-12-02 11:20:00
 """
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'inbound_replay_retention'
-down_revision: str | None = '0002_media_store'
+down_revision: str | None = '0003_console_sessions'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
