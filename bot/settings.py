@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     extra_holidays: list[str] = Field(default_factory=list)
     extra_workdays: list[str] = Field(default_factory=list)
 
+    # The office web console (``xinfang console``): the address staff reach it at (chat's 登录 links
+    # point there) and the key that signs its cookies (empty: a random key each time it starts).
+    console_url: str = "http://127.0.0.1:8090"
+    console_secret: str = ""
+
     # Recurring and one-off reception sessions from the config file (see the reception service).
     reception: list[dict[str, Any]] = Field(default_factory=list)
 
