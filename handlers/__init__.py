@@ -14,13 +14,25 @@ from bot.dispatch import Dispatcher
 
 
 def build_dispatcher() -> Dispatcher:
-    from handlers import binding, campaign, citizen, events, leader, reception, reviews, staff, stats
+    from handlers import (
+        binding,
+        campaign,
+        citizen,
+        console_login,
+        events,
+        leader,
+        reception,
+        reviews,
+        staff,
+        stats,
+    )
     from handlers.flows import campaign as campaign_flows
     from handlers.flows import supplement, walk_in
 
     dispatcher = Dispatcher()
-    for router in (events.router, binding.router, reviews.router, staff.router, walk_in.FLOW.router, leader.router,
-                   stats.router, campaign.router, campaign_flows.SUGGEST.router, reception.router,
+    for router in (events.router, binding.router, reviews.router, staff.router, walk_in.FLOW.router,
+                   console_login.router, leader.router, stats.router, campaign.router, campaign_flows.SUGGEST.router,
+                   reception.router,
                    reception.officer_router, staff.fallback_router, citizen.router):
         dispatcher.include(router)
     # A command (or a location) during a 补充 session ends the session first (one summary).
