@@ -1,0 +1,201 @@
+"""A Word document in the layout of Party and government official documents (GB/T 9704, in spirit).
+
+A4 with the standard's margins (top 37 mm, bottom 35 mm, left 28 mm, right 26 mm); the title in
+a 小标宋 face at 二号 (22 pt), centred; body text in a 仿宋 face at 三号 (16 pt) on a fixed 28 pt
+line, first line indented two characters; headings 一、 in 黑体, （一） in 楷体, 1. in bold 仿宋;
+page numbers "— 1 —" in the footer; the issuing body and the date at the end, right-aligned.
+Font names are the ones offices have installed (configurable); python-docx writes them as the
+East Asian font of each run, which is what Word and WPS use for Chinese characters.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+TITLE_PT, BODY_PT, TABLE_PT, FOOTER_PT = 22, 16, 12, 14
+LINE_PT = 28  # 22 lines a page at 三号, as the standard's 版心 has
+
+
+@dataclass(frozen=True)
+class Fonts:
+    title: str = "方正小标宋简体"
+    body: str = "仿宋_GB2312"
+    heading: str = "黑体"
+    subheading: str = "楷体_GB2312"
+    latin: str = "Times New Roman"
+
+    @classmethod
+    def from_mapping(cls, overrides: dict[str, str] | None) -> Fonts:
+        known = {k: v for k, v in (overrides or {}).items() if k in cls.__dataclass_fields__ and v}
+        return cls(**known)
+
+
+def chinese_date(day: date) -> str:
+    """成文日期 as the 2012 standard writes it: Arabic numerals, 年月日, no leading zeros."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _set_font(run: Any, name: str, size: float, *, latin: str, bold: bool = False) -> None:
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    run.font.size = Pt(size)
+    run.font.bold = bold
+    run.font.name = latin
+    rpr = run._element.get_or_add_rPr()
+    fonts = rpr.get_or_add_rFonts()
+    fonts.set(qn("w:eastAsia"), name)
+
+
+class OfficialDocument:
+    """Builds the document top to bottom; ``to_bytes`` returns the .docx file."""
+
+    def __init__(self, fonts: Fonts | None = None) -> None:
+        from docx import Document
+        from docx.oxml.ns import qn
+        from docx.shared import Mm, Pt
+
+        self.fonts = fonts or Fonts()
+        self.doc = Document()
+        section = self.doc.sections[0]
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+        section.left_margin, section.right_margin = Mm(28), Mm(26)
+        section.footer_distance = Mm(20)
+        normal = self.doc.styles["Normal"]
+        normal.font.name = self.fonts.latin
+        normal.font.size = Pt(BODY_PT)
+        normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), self.fonts.body)
+        self._footer_page_number()
+
+    @property
+    def text_width_mm(self) -> float:
+        return 210 - 28 - 26
+
+    # ---- paragraphs ---------------------------------------------------------------------------------
+
+    def _paragraph(self, text: str, font: str, size: float, *, bold: bool = False, align: str = "justify",
+                   indent_chars: float = 2, exact_line: bool = True, right_chars: float = 0) -> Any:
+        from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+        from docx.shared import Pt
+
+        p = self.doc.add_paragraph()
+        fmt = p.paragraph_format
+        fmt.alignment = {"justify": WD_ALIGN_PARAGRAPH.JUSTIFY, "center": WD_ALIGN_PARAGRAPH.CENTER,
+                         "right": WD_ALIGN_PARAGRAPH.RIGHT, "left": WD_ALIGN_PARAGRAPH.LEFT}[align]
+        fmt.first_line_indent = Pt(size * indent_chars) if indent_chars else None
+        fmt.right_indent = Pt(size * right_chars) if right_chars else None
+        fmt.space_before = fmt.space_after = Pt(0)
+        if exact_line:
+            fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+            fmt.line_spacing = Pt(LINE_PT)
+        if text:
+            _set_font(p.add_run(text), font, size, latin=self.fonts.latin, bold=bold)
+        return p
+
+    def title(self, text: str) -> None:
+        from docx.enum.text import WD_LINE_SPACING
+        from docx.shared import Pt
+
+        p = self._paragraph(text, self.fonts.title, TITLE_PT, align="center", indent_chars=0, exact_line=False)
+        p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        p.paragraph_format.line_spacing = Pt(35)
+        self.blank()
+
+    def blank(self) -> None:
+        self._paragraph("", self.fonts.body, BODY_PT)
+
+    def heading(self, text: str) -> None:
+        """一、 level: 黑体."""
+        self._paragraph(text, self.fonts.heading, BODY_PT)
+
+    def subheading(self, text: str) -> None:
+        """（一） level: 楷体."""
+        self._paragraph(text, self.fonts.subheading, BODY_PT)
+
+    def item(self, text: str) -> None:
+        """1. level: bold 仿宋 for the number and text."""
+        self._paragraph(text, self.fonts.body, BODY_PT, bold=True)
+
+    def body(self, text: str) -> None:
+        self._paragraph(text, self.fonts.body, BODY_PT)
+
+    def signature(self, issuer: str, day: date, contact: str = "") -> None:
+        """发文机关署名 and 成文日期, right-aligned four characters from the margin; 附注 below."""
+        self.blank()
+        self._paragraph(issuer, self.fonts.body, BODY_PT, align="right", indent_chars=0, right_chars=4)
+        self._paragraph(chinese_date(day), self.fonts.body, BODY_PT, align="right", indent_chars=0, right_chars=4)
+        if contact:
+            self._paragraph(f"（{contact}）", self.fonts.body, BODY_PT)
+
+    # ---- tables and images ------------------------------------------------------------------------
+
+    def table(self, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+        from docx.enum.table import WD_TABLE_ALIGNMENT
+        from docx.enum.text import WD_ALIGN_PARAGRAPH
+        from docx.oxml import OxmlElement
+        from docx.oxml.ns import qn
+
+        table = self.doc.add_table(rows=1 + len(rows), cols=len(headers))
+        table.style = "Table Grid"
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        # The header row repeats on every page the table runs over.
+        tr_pr = table.rows[0]._tr.get_or_add_trPr()
+        repeat = OxmlElement("w:tblHeader")
+        repeat.set(qn("w:val"), "true")
+        tr_pr.append(repeat)
+        for r, values in enumerate([list(headers), *[list(row) for row in rows]]):
+            cells = table.rows[r].cells
+            for c, value in enumerate(values):
+                p = cells[c].paragraphs[0]
+                p.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER if (r == 0 or len(value) <= 12) \
+                    else WD_ALIGN_PARAGRAPH.LEFT
+                font = self.fonts.heading if r == 0 else self.fonts.body
+                _set_font(p.add_run(value), font, TABLE_PT, latin=self.fonts.latin)
+        self._paragraph("", self.fonts.body, TABLE_PT, exact_line=False)
+
+    def image(self, png: bytes, width_mm: float | None = None) -> None:
+        from docx.enum.text import WD_ALIGN_PARAGRAPH
+        from docx.shared import Mm
+
+        # A picture in a fixed-height line would be clipped: its paragraph has single spacing.
+        p = self._paragraph("", self.fonts.body, BODY_PT, align="center", indent_chars=0, exact_line=False)
+        p.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        p.paragraph_format.keep_together = True
+        p.add_run().add_picture(io.BytesIO(png), width=Mm(width_mm or self.text_width_mm * 0.92))
+
+    # ---- footer and output ------------------------------------------------------------------------
+
+    def _footer_page_number(self) -> None:
+        from docx.enum.text import WD_ALIGN_PARAGRAPH
+        from docx.oxml import OxmlElement
+        from docx.oxml.ns import qn
+
+        p = self.doc.sections[0].footer.paragraphs[0]
+        p.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _set_font(p.add_run("— "), self.fonts.body, FOOTER_PT, latin=self.fonts.latin)
+        run = p.add_run()
+        _set_font(run, self.fonts.body, FOOTER_PT, latin=self.fonts.latin)
+        for kind, text in (("begin", None), (None, "PAGE"), ("separate", None), (None, None), ("end", None)):
+            if kind is not None:
+                element = OxmlElement("w:fldChar")
+                element.set(qn("w:fldCharType"), kind)
+            elif text is not None:
+                element = OxmlElement("w:instrText")
+                element.set(qn("xml:space"), "preserve")
+                element.text = f" {text} "
+            else:
+                element = OxmlElement("w:t")
+                element.text = "1"
+            run._element.append(element)
+        _set_font(p.add_run(" —"), self.fonts.body, FOOTER_PT, latin=self.fonts.latin)
+
+    def to_bytes(self, title: str) -> bytes:
+        self.doc.core_properties.title = title
+        buffer = io.BytesIO()
+        self.doc.save(buffer)
+        return buffer.getvalue()
