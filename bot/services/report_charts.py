@@ -83,8 +83,12 @@ def bar_chart(title: str, labels: Sequence[str], values: Sequence[float], *, uni
 
 def paired_bar_chart(title: str, labels: Sequence[str], first: tuple[str, Sequence[int]],
                      second: tuple[str, Sequence[int]], *, limit: int = 12) -> bytes:
-    """Two vertical bars per label (e.g. 登记 and 已办结 per department)."""
-    labels, a, b = list(labels)[:limit], list(first[1])[:limit], list(second[1])[:limit]
+    """Two vertical bars per label (e.g. 登记 and 已办结 per department); beyond ``limit`` labels the
+    rest are summed as 其他."""
+    labels, a, b = list(labels), list(first[1]), list(second[1])
+    if len(labels) > limit:
+        cut = limit - 1
+        labels, a, b = labels[:cut] + ["其他"], a[:cut] + [sum(a[cut:])], b[:cut] + [sum(b[cut:])]
     fig, ax = _figure(6.3, 3.4)
     xs = range(len(labels))
     width = 0.38
