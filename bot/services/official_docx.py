@@ -42,6 +42,8 @@ def chinese_date(day: date) -> str:
 
 
 _NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+# Table cells: single lines, no space around (the body's 28 pt grid and spacing are not for tables).
+_TIGHT = '<w:spacing w:before="0" w:after="0" w:line="240" w:lineRule="auto"/>'
 # Characters XML 1.0 does not allow (user text is stored verbatim and may hold them).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -177,11 +179,12 @@ class OfficialDocument:
         for r, values in enumerate([list(headers), *[list(row) for row in rows]]):
             parts.append("<w:tr><w:trPr><w:cantSplit/>" + ("<w:tblHeader/>" if r == 0 else "") + "</w:trPr>")
             font = self.fonts.heading if r == 0 else self.fonts.body
+            props = _run_properties(font, self.fonts.latin, TABLE_PT)
             for value, width in zip(values, widths, strict=True):
                 align = "center" if r == 0 or len(value) <= 12 else "left"
                 parts.append(
                     f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/><w:vAlign w:val="center"/></w:tcPr>'
-                    f'<w:p><w:pPr><w:jc w:val="{align}"/></w:pPr><w:r>{_run_properties(font, self.fonts.latin, TABLE_PT)}'
+                    f'<w:p><w:pPr>{_TIGHT}<w:ind w:firstLine="0"/><w:jc w:val="{align}"/>{props}</w:pPr><w:r>{props}'
                     f'<w:t xml:space="preserve">{_xml_text(value)}</w:t></w:r></w:p></w:tc>')
             parts.append("</w:tr>")
         parts.append("</w:tbl>")
