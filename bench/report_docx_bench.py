@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 import storage.models  # noqa: E402,F401
 from bot.clock import FakeClock  # noqa: E402
 from bot.runtime import Runtime  # noqa: E402
-from bot.services import report, report_docx  # noqa: E402
+from bot.services import monthly_report, report_docx  # noqa: E402
 from bot.services.statistics import collect, month_period  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from storage.base import Base  # noqa: E402
@@ -156,7 +156,7 @@ async def main() -> None:
             data = await report_docx.report_docx(session, rt, period)
             steps["report_docx (total)"].add(time.perf_counter() - t)
             t = time.perf_counter()
-            report.xlsx_bytes(figures)
+            monthly_report.xlsx_bytes(figures)
             steps["report xlsx"].add(time.perf_counter() - t)
     await engine.dispose()
     print(f"November: {figures.total} cases, {len(figures.group_risk)} group-risk rows, docx {len(data) // 1024} KiB")

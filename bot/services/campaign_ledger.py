@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.case_policy import STATUS_LABELS
 from bot.runtime import Runtime
 from bot.services import campaign as svc
 from bot.services import campaign_work as work
-from bot.services.cases import STATUS_LABELS
 from bot.services.ledger import SOURCE_LABELS
 from bot.services.sheet_print import Ratio, table_sheet
 from nlp import mask_pii

@@ -17,15 +17,15 @@ from typing import IO, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.case_policy import STATUS_LABELS
 from bot.runtime import Runtime
-from bot.services.cases import STATUS_LABELS
+from bot.services.calendar import Calendar
 from bot.services.cell_text import csv_cell
-from bot.services.deadlines import Calendar
 from bot.services.sheet_print import table_sheet
 from bot.services.statistics import SATISFACTION_LABELS, Period
 from nlp import mask_pii
 from storage.models import Case
-from storage.repositories import statistics as repo
+from storage.repositories import case_figures as repo
 
 SOURCE_LABELS = {"wechat": "微信", "reception": "接访日", "letter": "来信", "phone": "来电",
                  "排查": "排查", "下访": "下访"}

@@ -1,7 +1,7 @@
 """The 检查总结 and the campaign's 工作总结 as Word documents an office can submit upward.
 
 The figures are the ones the xlsx and the `统计` reply show: the report's tables come from
-``report.tables`` over ``statistics.collect``, the campaign's from ``campaign_ledger.summary_tables``
+``monthly_report.tables`` over ``statistics.collect``, the campaign's from ``campaign_ledger.summary_tables``
 over its ``snapshot``; the narrative paragraphs are the Markdown's. This module adds the layout
 (``official_docx``) and four charts (``report_charts``). The service functions ``report_docx`` and
 ``campaign_docx`` take a session, the runtime (clock, time zone, settings) and what to report on,
@@ -16,14 +16,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.runtime import Runtime
-from bot.services import campaign_ledger, report, report_charts
+from bot.services import campaign_ledger, monthly_report, report_charts
 from bot.services.official_docx import Fonts, OfficialDocument
 from bot.services.sheet_print import Ratio
 from bot.services.statistics import Period, Statistics, collect
 from bot.settings import Settings
 from storage.models import Campaign
 
-# How the report's tables (``report.tables``, in that order) are grouped under the document's headings.
+# How the report's tables (``monthly_report.tables``, in that order) are grouped under the document's headings.
 REPORT_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("主要指标", ("主要指标",)),
     ("信访事项分布", ("按一级分类", "按问题类别")),
@@ -94,15 +94,15 @@ def render_report(stats: Statistics, *, issuer: str, day: date, contact: str = "
     title = f"{stats.period.label}信访工作检查总结"
     doc = OfficialDocument(fonts)
     doc.title(title)
-    doc.body(report.period_line(stats))
+    doc.body(monthly_report.period_line(stats))
     doc.heading("一、总体情况")
-    for paragraph in report.narrative(stats):
+    for paragraph in monthly_report.narrative(stats):
         doc.body(paragraph)
 
-    tables = {name: (headers, report.masked_rows(rows)) for name, headers, rows in report.tables(stats)}
+    tables = {name: (headers, monthly_report.masked_rows(rows)) for name, headers, rows in monthly_report.tables(stats)}
     charts = report_charts_for(stats)
     for number, (section, names) in enumerate(REPORT_SECTIONS, start=2):
-        doc.heading(f"{report.chinese_number(number)}、{section}")
+        doc.heading(f"{monthly_report.chinese_number(number)}、{section}")
         for i, name in enumerate(names):
             if len(names) > 1:
                 doc.subheading(f"（{SUBHEADINGS[i]}）{name}")
@@ -110,7 +110,7 @@ def render_report(stats: Statistics, *, issuer: str, day: date, contact: str = "
             _table_or_none(doc, headers, rows)
             if name == "按一级分类" and stats.by_group:
                 doc.body("反映较集中的问题：")
-                for rank, (group, n) in enumerate(report.top_groups(stats), start=1):
+                for rank, (group, n) in enumerate(monthly_report.top_groups(stats), start=1):
                     doc.item(f"{rank}. {group}，{n} 件，占 {Ratio(n / stats.total)}。")
             if name in charts:
                 doc.image(charts[name])
@@ -157,7 +157,7 @@ def render_campaign(rt: Runtime, snap: campaign_ledger.Snapshot, *, issuer: str,
     charts = campaign_charts_for(rt, snap)
     for number, (caption, headers, rows) in enumerate(campaign_ledger.summary_tables(rt, snap), start=2):
         name = caption.split("、", 1)[-1]
-        doc.heading(f"{report.chinese_number(number)}、{name}")
+        doc.heading(f"{monthly_report.chinese_number(number)}、{name}")
         _table_or_none(doc, headers, rows)
         for key in (name, name.replace("情况", "化解率")):
             if key in charts:

@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 
 from bot.cli import main
 from bot.clock import FakeClock
-from bot.services import ledger, report, statistics
+from bot.services import ledger, monthly_report, statistics
 from bot.services.cases import Actor, file_case
 from bot.services.cell_text import FORMULA_START, csv_cell
 from bot.services.statistics import month_period
@@ -85,7 +85,7 @@ async def test_export_and_report_keep_formula_looking_text_as_text(db_url: str, 
     assert any(t.startswith("=HYPERLINK(") for t in texts)
     assert {"@张三", "=王五", "-1+1 已协调解决", "+已处理"} <= set(texts)
 
-    report.write_xlsx(stats, tmp_path / "report.xlsx")
+    monthly_report.write_xlsx(stats, tmp_path / "report.xlsx")
     texts = assert_no_formulas(tmp_path / "report.xlsx")
     assert any(t.startswith("=HYPERLINK(") for t in texts)  # the 群体性苗头 table lists the titles
 

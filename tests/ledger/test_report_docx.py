@@ -19,7 +19,7 @@ from docx import Document
 from openpyxl import load_workbook
 
 from bot.clock import FakeClock
-from bot.services import ledger, report, report_docx, statistics
+from bot.services import ledger, monthly_report, report_docx, statistics
 from bot.services.statistics import month_period
 from tests.ledger.print_checks import (
     assert_charts_print_whole,
@@ -52,7 +52,7 @@ async def test_report_docx_has_the_workbooks_and_the_chat_figures(world, tmp_pat
         stats = await statistics.collect(session, rt, period)
         chat = await statistics.short_summary(session, rt, None, "2026-11")
     (tmp_path / "report.docx").write_bytes(data)
-    report.write_xlsx(stats, tmp_path / "report.xlsx")
+    monthly_report.write_xlsx(stats, tmp_path / "report.xlsx")
 
     doc = Document(io.BytesIO(data))
     text = docx_text(doc)
@@ -62,7 +62,7 @@ async def test_report_docx_has_the_workbooks_and_the_chat_figures(world, tmp_pat
         assert heading in text, heading
     assert re.search(r"^1\. \S+，\d+ 件", text, re.M)  # the 1. level
     # The narrative is the Markdown's.
-    for paragraph in report.narrative(stats):
+    for paragraph in monthly_report.narrative(stats):
         assert paragraph in text
     # Issuer and date at the end, from settings and the clock.
     tail = [p.text for p in doc.paragraphs if p.text][-3:]
@@ -121,7 +121,7 @@ async def test_ledger_and_report_workbooks_print(world, tmp_path: Path) -> None:
         rows = await ledger.ledger_rows(session, rt, period)
         stats = await statistics.collect(session, rt, period)
     ledger.write_xlsx(rows, tmp_path / "ledger.xlsx", title="信访台账 2026年11月")
-    report.write_xlsx(stats, tmp_path / "report.xlsx")
+    monthly_report.write_xlsx(stats, tmp_path / "report.xlsx")
     assert_prints_well(tmp_path / "ledger.xlsx")
     assert_prints_well(tmp_path / "report.xlsx")
     overview = load_workbook(tmp_path / "report.xlsx")["主要指标"]

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.services.cases import STATUS_LABELS
+from bot.case_policy import STATUS_LABELS
 from bot.services.sheet_print import HEADER_FILL, Ratio, place_chart, style_header, table_sheet
 from bot.services.statistics import SATISFACTION_LABELS, Statistics, change_text, percent
 
