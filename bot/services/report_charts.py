@@ -1,4 +1,4 @@
-"""Charts for the Word reports, drawn with matplotlib (Agg, no display) as PNG bytes.
+"""Charts for the Word reports, drawn with matplotlib (Agg figures, no display, no pyplot) as PNG bytes.
 
 Chinese labels need a CJK font from the system (Debian's fonts-noto-cjk, see .ci/system-packages);
 a Song-style (serif) face is preferred for the official look, a Hei-style one accepted. Without
@@ -42,25 +42,24 @@ def chart_font() -> str:
 
 
 def _figure(width: float, height: float) -> tuple[Any, Any]:
+    # A bare Figure, not pyplot: no global figure registry, so documents can render in worker threads.
     import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
-    plt.rcParams["font.family"] = chart_font()
-    plt.rcParams["axes.unicode_minus"] = False
-    fig, ax = plt.subplots(figsize=(width, height), dpi=DPI)
+    family = chart_font()
+    if matplotlib.rcParams["font.family"] != [family]:
+        matplotlib.rcParams["font.family"] = family
+        matplotlib.rcParams["axes.unicode_minus"] = False
+    fig = Figure(figsize=(width, height), dpi=DPI)
+    ax = fig.subplots()
     ax.spines[["top", "right"]].set_visible(False)
     return fig, ax
 
 
 def _png(fig: Any) -> bytes:
-    from matplotlib import pyplot as plt
-
     buffer = io.BytesIO()
     fig.tight_layout()
     fig.savefig(buffer, format="png", dpi=DPI)
-    plt.close(fig)
     return buffer.getvalue()
 
 
