@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     # Extra holidays / make-up workdays, ISO dates; they override the built-in calendar.
     extra_holidays: list[str] = Field(default_factory=list)
     extra_workdays: list[str] = Field(default_factory=list)
+    # The operator's holidays file (one "date kind" per line, see bot/holidays.py) for the years the
+    # chinese-calendar package does not know yet.
+    holidays_file: Path | None = None
 
     # Recurring and one-off reception sessions from the config file (see the reception service).
     reception: list[dict[str, Any]] = Field(default_factory=list)
