@@ -40,6 +40,10 @@ def _categoriser(rules_file: str | None):  # type: ignore[no-untyped-def]
 
 def build_runtime(settings: Settings, clock: Clock | None = None) -> tuple[Runtime, Callable[[], object]]:
     """A runtime with its own engine; returns it and an async disposer for the engine."""
+    from bot.services.calendar import check_holidays
+
+    # Fails here, before anything listens, when the holidays file has a bad line.
+    check_holidays(settings, (clock or SystemClock()).now())
     engine = make_engine(settings.database_url)
     rt = Runtime(
         settings=settings,
@@ -149,4 +153,10 @@ async def healthz(request: web.Request) -> web.Response:
             await session.execute(text("SELECT 1"))
     except Exception as exc:  # report, don't crash: this is what a load balancer polls
         return web.json_response({"status": "error", "database": str(exc)[:200]}, status=503)
-    return web.json_response({"status": "ok", "database": "ok"})
+    from bot.services.calendar import HORIZON_DAYS, horizon_report
+
+    try:
+        holidays = horizon_report(rt.settings, rt.now(), HORIZON_DAYS)
+    except ValueError as exc:  # a holidays file broken since start-up: say so, keep serving
+        holidays = {"error": str(exc)[:200]}
+    return web.json_response({"status": "ok", "database": "ok", "holidays": holidays})
