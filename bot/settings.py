@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     # The operator's holidays file (one "date kind" per line, see bot/holidays.py) for the years the
     # chinese-calendar package does not know yet.
     holidays_file: Path | None = None
+
+    @field_validator("holidays_file", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        # env.example ships "XINFANG_HOLIDAYS_FILE=" (no file): that is None, not the directory ".".
+        return None if isinstance(value, str) and not value.strip() else value
 
     # Recurring and one-off reception sessions from the config file (see the reception service).
     reception: list[dict[str, Any]] = Field(default_factory=list)

@@ -12,7 +12,7 @@ from bot.services import campaign as campaign_svc
 from bot.services import people
 from storage.models import Case
 from tests.harness import Service
-from tests.staff.office import build_office, file_complaint, get_case
+from tests.staff.office import actions, build_office, file_complaint, get_case
 
 GROUP_PLAN = "我们几十户村民准备明天去县政府集体上访，征地补偿款拖了三年还不给"
 ALERT = "【群体性苗头预警】"
@@ -127,3 +127,16 @@ async def test_the_triage_desk_sees_why(service: Service):
     number = await file_complaint(office, text="我的事情拖了好几年了，到底有没有人管？")
     detail = await office.say("supervisor", f"详情 {number}")
     assert "信访局" in detail and "分流原因：未提到具体问题" in detail, detail
+
+
+async def test_a_second_call_from_the_same_phone_is_linked_as_a_repeat(service: Service):
+    office = await build_office(service)
+    numbers = []
+    for text in ("小区物业乱收停车费，投诉多次没人管，电话13900001111",
+                 "再次来电：小区物业乱收停车费，投诉多次没人管，电话13900001111",
+                 "再次来电：小区物业乱收停车费，投诉多次没人管，电话13700002222"):
+        reply = await office.say("staff", f"登记 来电 {text}")
+        numbers.append(reply.split("已登记 ", 1)[1].split("（", 1)[0])
+    assert "repeat_link" not in await actions(service, numbers[0])
+    assert "repeat_link" in await actions(service, numbers[1])
+    assert "repeat_link" not in await actions(service, numbers[2]), "another caller is another person"

@@ -3,10 +3,13 @@ its reason, alarm words in context, and 诉访分离 suggestions (default rules 
 
 from __future__ import annotations
 
+import json
 import textwrap
 
 import pytest
+from click.testing import CliRunner
 
+from bot.cli.rules import rules as rules_cli
 from nlp import Categoriser, categorise, load_rules
 from nlp.rules import OTHER, RulesError, clear_cache
 
@@ -15,12 +18,16 @@ from .everyday import EVERYDAY, EVERYDAY_BLIND, JW, XF
 
 
 def _score(cases):
+    """Route the messages the way an operator checks them: `xinfang rules classify -`, one per line."""
+    res = CliRunner().invoke(rules_cli, ["classify", "-"], input="".join(t + "\n" for t, _, _ in cases))
+    assert res.exit_code == 0, res.output
+    decisions = [json.loads(line) for line in res.output.splitlines()]
+    assert len(decisions) == len(cases)
     wrong, bad_jw = [], []
-    for text, accepted, wrongdoing in cases:
-        d = categorise(text)
-        if d.department not in accepted:
-            wrong.append((text, d.department, sorted(accepted)))
-        if d.department == JW and not wrongdoing:
+    for (text, accepted, wrongdoing), d in zip(cases, decisions, strict=True):
+        if d["department"] not in accepted:
+            wrong.append((text, d["department"], sorted(accepted)))
+        if d["department"] == JW and not wrongdoing:
             bad_jw.append(text)
     return wrong, bad_jw
 
