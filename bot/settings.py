@@ -67,6 +67,11 @@ class Settings(BaseSettings):
         # env.example ships "XINFANG_HOLIDAYS_FILE=" (no file): that is None, not the directory ".".
         return None if isinstance(value, str) and not value.strip() else value
 
+    # The office web console (``xinfang console``): the address staff reach it at (chat's 登录 links
+    # point there) and the key that signs its cookies (empty: a random key each time it starts).
+    console_url: str = "http://127.0.0.1:8090"
+    console_secret: str = ""
+
     # Recurring and one-off reception sessions from the config file (see the reception service).
     reception: list[dict[str, Any]] = Field(default_factory=list)
 

@@ -48,6 +48,9 @@ from storage.repositories.departments import department_named
 
 log = logging.getLogger(__name__)
 
+# Sources staff register on a citizen's behalf (登记 来访|来信|来电): the intake's source words.
+WALK_IN_SOURCES = SOURCE_WORD_OF
+
 # ---- messages ------------------------------------------------------------------------------------
 
 CITIZEN_ACCEPTED = ("您反映的事项（{number}）已受理，承办单位：{dept}，办理期限至{due}。"
@@ -486,7 +489,7 @@ async def register_walk_in(session: AsyncSession, rt: Runtime, person: Person, c
     await _refresh_people(session, case)
     others = [p for p in await people_service.people_of_department(session, case.department_id)
               if p.id != person.id]
-    label = SOURCE_WORD_OF.get(source, source)
+    label = WALK_IN_SOURCES.get(source, source)
     await notify_people(session, rt, others, kind="staff_update", case_id=case.id,
                         text=f"【新登记】{case.number} {case.title}（{label}登记：{who(person)}）",
                         fields={"number": case.number})
