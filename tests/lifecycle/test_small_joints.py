@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.harness import Service
-from tests.staff.office import OTHER_DEPT, build_office, file_complaint, outbox_for
+from tests.staff.office import CASE_NUMBER, OTHER_DEPT, build_office, file_complaint, outbox_for
 
 
 async def test_overdue_in_query_and_address_asked_again(service: Service) -> None:
@@ -51,7 +51,7 @@ async def test_ruling_on_disputed_transfer_and_chinese_detail(service: Service) 
 
 async def test_first_owner_wording(service: Service) -> None:
     office = await build_office(service)
-    registered = await office.say("staff", "登记 来访群众反映小区物业乱收费，物业公司强制收取停车管理费")
-    number = registered.split("已登记 ")[1].split("：")[0]
+    registered = await office.say("staff", "登记 我们小区物业乱收费，物业公司强制收取停车管理费，投诉多次没人管")
+    number = CASE_NUMBER.search(registered).group(0)  # type: ignore[union-attr]
     reply = await office.say("staff2", f"受理 {number}")
     assert "首问责任人：" in reply and "staff-name" in reply and "您为首问责任人" not in reply, reply
