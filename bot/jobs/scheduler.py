@@ -18,7 +18,7 @@ from datetime import timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.jobs import alerts, campaign_jobs, reception
+from bot.jobs import alerts, campaign_jobs, reception, retention
 from bot.jobs.job import Job
 from bot.runtime import Runtime
 from bot.services import reception as reception_service
@@ -38,6 +38,7 @@ JOBS: tuple[Job, ...] = (
     *alerts.JOBS,
     Job("draft_reminders", draft_reminders, timedelta(minutes=1)),
     *campaign_jobs.JOBS,
+    *retention.JOBS,
 )
 
 
