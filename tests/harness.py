@@ -104,5 +104,3 @@ async def running_service(db_url: str, clock: FakeClock, tmp_path: Path, *, disp
             errors = list(svc.rt.handler_errors)
             await runner.cleanup()
         assert not errors, f"handler raised: {errors!r}"
-
-
