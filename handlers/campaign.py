@@ -10,8 +10,6 @@ table: one handler per state, 取消 in all of them.
 
 from __future__ import annotations
 
-import re
-
 from bot.dispatch import Context, Router, click, command, msg_type, role, staff_or_above, state
 from bot.menu import KEY_SUGGEST
 from bot.services import campaign as svc
@@ -20,6 +18,7 @@ from bot.services import case_lookup, conversation, workflow
 from bot.services.cases import STATUS_LABELS
 from handlers.texts import campaign as texts
 from nlp.normalize import normalize
+from nlp.numbers import first_number, parse_number
 from storage.models import Case, Person
 from storage.models.campaign import ADOPTIONS, REVIEW_RESULTS, RISK_LEVELS
 from storage.models.reception import ReceptionSession
@@ -37,7 +36,6 @@ SUGGEST_MENU_KEY = KEY_SUGGEST
 CANCEL_WORDS = ("取消", "放弃")
 SKIP_WORDS = frozenset({"跳过", "无", "没有", "不清楚"})
 MIN_CONTENT = 6
-_NUMBER = re.compile(r"\d+")
 
 
 def _person(ctx: Context) -> Person:
@@ -139,10 +137,9 @@ async def register_place(ctx: Context) -> str | None:
 async def register_people(ctx: Context) -> str | None:
     people: int | None = None
     if ctx.text not in SKIP_WORDS:
-        match = _NUMBER.search(ctx.text)
-        if match is None:
+        people = first_number(ctx.text)
+        if people is None:
             return texts.BAD_PEOPLE
-        people = int(match.group(0))
     data = {**(await conversation.load(ctx)).data, "people": people}
     await conversation.set_state(ctx, RISK, data)
     return texts.ASK_RISK
@@ -161,8 +158,9 @@ async def register_risk(ctx: Context) -> str | None:
 @router.handle(staff_or_above(), state(KIND), msg_type("text", "voice"))
 async def register_kind(ctx: Context) -> str | None:
     answer = ctx.text
-    if answer.isdigit() and 1 <= int(answer) <= len(texts.PROBLEM_KINDS):
-        kind = texts.PROBLEM_KINDS[int(answer) - 1]
+    picked = parse_number(answer, low=1, high=len(texts.PROBLEM_KINDS))
+    if picked is not None:
+        kind = texts.PROBLEM_KINDS[picked - 1]
     elif answer:
         kind = answer[:32]
     else:
@@ -192,9 +190,9 @@ async def visit_cancel(ctx: Context) -> str | None:
 
 @router.handle(staff_or_above(), command("下访记录"))
 async def visit_start(ctx: Context) -> str | None:
-    if not ctx.args or not ctx.args[0].lstrip("场次").isdigit():
+    visit_id = parse_number(ctx.args[0].lstrip("场次")) if ctx.args else None
+    if visit_id is None:
         return texts.VISIT_USAGE
-    visit_id = int(ctx.args[0].lstrip("场次"))
     visit = await work.visit_for(ctx.session, _person(ctx), visit_id)
     if visit is None:
         return texts.VISIT_NOT_FOUND.format(id=visit_id)
@@ -211,10 +209,10 @@ async def visit_start(ctx: Context) -> str | None:
 
 @router.handle(staff_or_above(), state(VISIT_PEOPLE), msg_type("text", "voice"))
 async def visit_people(ctx: Context) -> str | None:
-    match = _NUMBER.search(ctx.text)
-    if match is None:
+    people = first_number(ctx.text)
+    if people is None:
         return texts.VISIT_BAD_PEOPLE
-    data = {**(await conversation.load(ctx)).data, "people": int(match.group(0))}
+    data = {**(await conversation.load(ctx)).data, "people": people}
     await conversation.set_state(ctx, VISIT_NEW, data)
     return texts.VISIT_ASK_NEW
 

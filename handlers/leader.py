@@ -10,6 +10,7 @@ from bot.dispatch import Context, Router, command, role, staff_or_above
 from bot.services import workflow
 from handlers.staff import bound_person, error_text, with_case
 from handlers.texts import staff as texts
+from nlp.numbers import parse_number
 from storage.models import Case
 
 router = Router("leader")
@@ -27,7 +28,7 @@ async def take_charge(ctx: Context) -> str | None:
 @router.handle(role("leader", "supervisor", "admin"), command("督办"))
 async def supervise(ctx: Context) -> str | None:
     async def body(case: Case, rest: list[str]) -> str:
-        days = int(rest[0]) if rest and rest[0].isdigit() else None
+        days = parse_number(rest[0]) if rest else None
         opinion = " ".join(rest[1:] if days is not None else rest)
         if not opinion:
             return texts.USAGE["督办"]

@@ -15,6 +15,7 @@ from bot.dispatch import Context, Router, command, msg_type, role, staff_or_abov
 from bot.services import conversation
 from bot.services import reception as svc
 from handlers.texts import reception as texts
+from nlp.numbers import parse_number
 
 router = Router("reception")
 
@@ -53,9 +54,9 @@ async def schedule(ctx: Context) -> str:
 
 @router.handle(command("预约"), role("citizen"), state("idle", BOOKING_SUBJECT, BOOKING_PEOPLE))
 async def start_booking(ctx: Context) -> str:
-    if len(ctx.args) != 1 or not ctx.args[0].isdigit():
+    index = parse_number(ctx.args[0]) if len(ctx.args) == 1 else None
+    if index is None:
         return texts.BOOK_USAGE
-    index = int(ctx.args[0])
     conv = await conversation.load(ctx)
     listed = (conv.data or {}).get(LIST_KEY) or [
         [o.session.id, o.day.isoformat()] for o in await svc.upcoming(ctx.session, ctx.rt)]
@@ -107,8 +108,8 @@ async def take_subject(ctx: Context) -> str:
     listed = (await conversation.load(ctx)).data.get("case_numbers") or []
     match = CASE_NUMBER.search(text)
     # A bare "1", "2"… picks from the cases listed in the question, as shown to the citizen.
-    number = listed[int(text) - 1] if text.isdigit() and 1 <= int(text) <= len(listed) else (
-        match.group() if match else None)
+    picked = parse_number(text, low=1, high=len(listed))
+    number = listed[picked - 1] if picked is not None else (match.group() if match else None)
     if number:
         case = await svc.citizen_case(ctx.session, ctx.openid, number)
         if case is None:
@@ -154,7 +155,7 @@ async def cancel_booking(ctx: Context) -> str:
                                                place=sessions[b.session_id].place)
                  for i, b in enumerate(bookings, 1)]
         return texts.CANCEL_PICK_HEAD + "\n".join(lines)
-    index = int(ctx.args[0]) if ctx.args and ctx.args[0].isdigit() else 1
+    index = (parse_number(ctx.args[0]) if ctx.args else None) or 1
     if not 1 <= index <= len(bookings):
         return texts.CANCEL_NO_SUCH.format(index=ctx.args[0] if ctx.args else index)
     booking = bookings[index - 1]

@@ -18,6 +18,7 @@ from bot.services import case_lookup, conversation, workflow
 from bot.services.cases import ROLE_LABELS, STATUS_LABELS, Actor
 from handlers.texts import staff as texts
 from nlp import find_phones
+from nlp.numbers import parse_number
 from storage.models import Case, CaseEvent, Person
 from storage.models.cases import OPEN_STATUSES
 from storage.repositories.departments import all_departments
@@ -169,7 +170,7 @@ async def detail(ctx: Context) -> str | None:
 # ---- actions -------------------------------------------------------------------------------------
 
 def _int(word: str) -> int | None:
-    return int(word) if word.isdigit() else None
+    return parse_number(word)
 
 
 @router.handle(staff_or_above(), command("受理"))

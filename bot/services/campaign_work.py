@@ -25,6 +25,7 @@ from bot.services.case_lookup import can_see
 from bot.services.cases import Actor, can, file_case, record
 from bot.services.deadlines import RESOLVE_DAYS, Calendar
 from bot.services.workflow import Outcome
+from nlp.numbers import parse_number
 from storage.models import (
     Campaign,
     CampaignProblem,
@@ -275,8 +276,8 @@ async def submit_suggestion(session: AsyncSession, rt: Runtime, openid: str, con
 
 async def find_suggestion(session: AsyncSession, ref: str) -> CampaignSuggestion | None:
     ref = ref.strip().upper()
-    if ref.isdigit():
-        return await session.get(CampaignSuggestion, int(ref))
+    if (suggestion_id := parse_number(ref)) is not None:
+        return await session.get(CampaignSuggestion, suggestion_id)
     case = await session.scalar(select(Case).where(Case.number == ref))
     if case is None:
         return None

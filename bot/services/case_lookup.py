@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.dispatch import Context
 from bot.services import conversation
+from nlp.numbers import parse_number
 from storage.models import Case, Person
 
 NUMBER_RE = re.compile(r"^XF\d{8}-\d{4,}$", re.IGNORECASE)
@@ -54,10 +55,9 @@ async def resolve(ctx: Context, arg: str | None) -> Case | None:
     case: Case | None = None
     if NUMBER_RE.match(arg):
         case = await by_number(ctx.session, arg)
-    elif arg.isdigit():
+    elif (index := parse_number(arg)) is not None:
         conv = await conversation.load(ctx)
         ids = list(conv.last_list or [])
-        index = int(arg)
         if 1 <= index <= len(ids):
             case = await ctx.session.get(Case, int(ids[index - 1]))
     if case is None or not can_see(ctx.person, case):
