@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     wechat_aes_key_previous: str = ""
     wechat_api_base: str = DEFAULT_API_BASE
     api_timeout_seconds: float = 5.0
+    # How long an outbox sender's claim on a message lasts without renewal (renewed while it works).
+    outbox_lease_seconds: float = 300.0
 
     database_url: str = "sqlite+aiosqlite:///./xinfang.db"
     redis_url: str = ""
