@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.dispatch import Context, Router, command, msg_type, role, staff_or_above, state
 from bot.services import case_lookup, conversation, workflow
 from bot.services.cases import ROLE_LABELS, STATUS_LABELS, Actor
+from bot.services.masking import mask_for_viewer, view_for
 from handlers.texts import staff as texts
 from nlp import find_phones
 from nlp.numbers import parse_number
@@ -112,14 +113,14 @@ async def todo(ctx: Context) -> str | None:
             flags += texts.LEADER_FLAG
         lines.append(texts.TODO_LINE.format(
             index=index, number=case.number, status=STATUS_LABELS.get(case.status, case.status),
-            title=case.title, dept=case.department.name, due_label=label,
+            title=view_for(person, case).title, dept=case.department.name, due_label=label,
             due=workflow.fmt_date(ctx.rt, due), flags=flags))
     if len(cases) > len(shown):
         lines.append(texts.TODO_MORE.format(more=len(cases) - len(shown)))
     return "\n".join(lines)
 
 
-async def _event_log(ctx: Context, case: Case) -> str:
+async def _event_log(ctx: Context, case: Case, viewer: Person) -> str:
     events = list(await ctx.session.scalars(
         select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.at, CaseEvent.id)))
     ids = {e.actor_id for e in events if e.actor_id}
@@ -129,7 +130,10 @@ async def _event_log(ctx: Context, case: Case) -> str:
         actor = ROLE_LABELS.get(event.actor_role, event.actor_role)
         if event.actor_id in names:
             actor = workflow.who(names[event.actor_id])
-        text = f"：{event.text}" if event.text and event.action != "register" else ""
+        shown = event.text
+        if event.actor_role == "citizen":  # the reporter's own words (补充, 评价理由) may name them
+            shown = mask_for_viewer(viewer, case, shown)
+        text = f"：{shown}" if shown and event.action != "register" else ""
         lines.append(texts.LOG_LINE.format(
             at=event.at.astimezone(ctx.rt.tz).strftime("%m-%d %H:%M"), actor=actor,
             action=texts.ACTION_LABELS.get(event.action, event.action), text=text))
@@ -140,9 +144,8 @@ async def _event_log(ctx: Context, case: Case) -> str:
 async def detail(ctx: Context) -> str | None:
     async def body(case: Case, _: list[str]) -> str:
         person = bound_person(ctx)
-        # 检举控告类: the reporter's identity stays with the supervision office (条例 art. 30).
-        secret = case.kind == "检举控告类" and person.role not in ("supervisor", "admin")
-        hidden = "（检举控告类，身份保密）"
+        # 检举控告类: the reporter's identity stays with the 信访 office and the supervisor (条例 art. 30).
+        view = view_for(person, case)
         extra = ""
         if case.extension_days:
             extra += f"延期：{case.extension_days}天（{case.extension_reason}）\n"
@@ -153,16 +156,16 @@ async def detail(ctx: Context) -> str | None:
         if case.satisfaction:
             extra += f"满意度：{case.satisfaction}\n"
         return texts.DETAIL.format(
-            number=case.number, status=STATUS_LABELS.get(case.status, case.status), title=case.title,
-            content=case.content, group=case.category_group, category=case.category, kind=case.kind,
+            number=case.number, status=STATUS_LABELS.get(case.status, case.status), title=view.title,
+            content=view.content, group=case.category_group, category=case.category, kind=case.kind,
             dept=case.department.name, source=case.source,
-            citizen=hidden if secret else (case.citizen_name or ("微信用户" if case.citizen_openid else "—")),
-            phone=hidden if secret else (case.phone or "—"), location=case.location_text or "—",
+            citizen=view.citizen_name or ("微信用户" if case.citizen_openid else "—"),
+            phone=view.phone or "—", location=view.location or "—",
             owner=workflow.who(case.owner) if case.owner else "—",
             leader=workflow.who(case.leader) if case.leader else "—",
             ack_due=workflow.fmt_date(ctx.rt, case.ack_due_at),
             resolve_due=workflow.fmt_date(ctx.rt, case.resolve_due_at),
-            extra=extra, log=await _event_log(ctx, case))
+            extra=extra, log=await _event_log(ctx, case, person))
 
     return await with_case(ctx, 1, body)
 

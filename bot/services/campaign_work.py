@@ -97,7 +97,7 @@ async def major_risk_alert(session: AsyncSession, rt: Runtime, campaign: Campaig
         receivers[cd.leader.id] = cd.leader
     for person in await svc.lead_office_people(session, campaign):
         receivers.setdefault(person.id, person)
-    return await notify_people(session, rt, receivers.values(), kind="campaign_risk", text=text, case_id=case.id,
+    return await notify_people(session, rt, receivers.values(), kind="campaign_risk", text=text, case_id=case.id, case=case,
                                dedupe_key=f"campaign_risk:{case.id}",
                                fields={"number": case.number, "content": text[:200]})
 
@@ -269,7 +269,7 @@ async def submit_suggestion(session: AsyncSession, rt: Runtime, openid: str, con
     if not receivers and cd is None:
         receivers = await svc.lead_office_people(session, now.campaign)
     text = texts.SUGGESTION_RECEIVED.format(campaign=now.campaign.name, number=case.number, title=case.title)
-    await notify_people(session, rt, receivers, kind="campaign_suggestion", text=text, case_id=case.id,
+    await notify_people(session, rt, receivers, kind="campaign_suggestion", text=text, case_id=case.id, case=case,
                         fields={"number": case.number, "content": text[:200]})
     return Outcome(True, "", case, {"campaign": now.campaign.name, "department": case.department.name})
 

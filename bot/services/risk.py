@@ -151,7 +151,7 @@ async def _alert(session: AsyncSession, rt: Runtime, case: Case, text: str, *, d
         if person.id in seen:
             continue
         seen.add(person.id)
-        if await notify_person(session, rt, person, kind="group_alert", text=text, case_id=case.id,
+        if await notify_person(session, rt, person, kind="group_alert", text=text, case_id=case.id, case=case,
                                dedupe_key=dedupe, fields={"number": case.number, "category": case.category}):
             sent += 1
     return sent
