@@ -22,6 +22,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.jobs import alerts, campaign_jobs, reception
 from bot.runtime import Runtime
 from bot.services import reception as reception_service
+from bot.services import risk
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,12 @@ async def draft_reminders(rt: Runtime) -> int:
         return 0
     async with rt.sessions() as session, session.begin():
         return int(await remind(session, rt) or 0)
+
+
+async def prune_group_risk_index(rt: Runtime) -> int:
+    """Rows of the group-risk index older than its window are dead weight: removed hourly."""
+    async with rt.sessions() as session, session.begin():
+        return await risk.prune_index(session, rt)
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,7 @@ JOBS: tuple[Job, ...] = (
     Job("campaign_phase_reminders", campaign_jobs.phase_reminders, timedelta(minutes=10)),
     Job("campaign_weekly_digest", campaign_jobs.weekly_digest, timedelta(minutes=10)),
     Job("campaign_review_lists", campaign_jobs.review_lists, timedelta(minutes=10)),
+    Job("prune_group_risk_index", prune_group_risk_index, timedelta(hours=1)),
 )
 
 

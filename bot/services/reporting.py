@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.dispatch import Context
 from bot.outbox import notify
 from bot.runtime import Runtime
-from bot.services import conversation, media, risk
+from bot.services import conversation, intake_limits, media, risk
 from bot.services.cases import Actor, file_case, notify_new_case
 from nlp import Decision, find_phones
 from storage.models import Attachment, Conversation, Follower
@@ -196,6 +196,9 @@ async def _ask_confirm(ctx: Context, draft: dict[str, Any]) -> Reply:
 
 async def confirm(ctx: Context, draft: dict[str, Any]) -> Reply:
     rt, session = ctx.rt, ctx.session
+    if await intake_limits.case_limit_reached(session, rt, ctx.openid):
+        # The draft stays in the confirmation state: "确认" later files it.
+        return Reply("case_limit", {"limit": str(rt.settings.max_cases_per_hour)})
     attachments = await draft_attachments(session, ctx.openid, draft.get("attachments", []))
     await department_named(session, draft["decision"]["department"])
     case = await file_case(
@@ -270,6 +273,8 @@ async def handle(ctx: Context) -> Reply:
     ctx.extra["state"] = state
     draft = dict(conv.data or {}) if state != IDLE else {}
     if ctx.msg_type in ("image", "voice", "video", "shortvideo"):
+        if await intake_limits.draft_attachments_full(ctx.session, ctx.rt, ctx.openid):
+            return Reply("draft_attachments_full", {"limit": str(ctx.rt.settings.max_draft_attachments)})
         attachment = await _attach(ctx)
         draft["attachments"] = [*draft.get("attachments", []), attachment.id]
     step = FLOW[state][_classify(ctx)]

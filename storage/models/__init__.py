@@ -16,6 +16,7 @@ from storage.models.inbound import InboundMessage
 from storage.models.outbox import OutboxMessage
 from storage.models.people import BindAttempt, Department, Follower, Person
 from storage.models.reception import ReceptionBooking, ReceptionOccurrence, ReceptionSession
+from storage.models.risk import CaseShingle
 from storage.models.tokens import AccessToken
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "Case",
     "CaseEvent",
     "CaseSequence",
+    "CaseShingle",
     "Conversation",
     "Department",
     "Follower",
