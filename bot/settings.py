@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 from pydantic_settings import (
@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     rules_file: Path | None = None
     media_dir: Path = Path("./media")
+    # Where attachment bytes go: "local" (media_dir, one host) or "database" (any host can read them).
+    media_store: Literal["local", "database"] = "local"
     # Message kind -> WeChat template id, used for outbound messages outside the 48-hour window.
     template_ids: dict[str, str] = Field(default_factory=dict)
     log_level: str = "INFO"

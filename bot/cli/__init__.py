@@ -9,6 +9,7 @@ from bot.cli.db import db
 from bot.cli.demo import chat, demo
 from bot.cli.dept import dept
 from bot.cli.export import export
+from bot.cli.media import media
 from bot.cli.menu import menu
 from bot.cli.outbox import outbox
 from bot.cli.people import people
@@ -36,3 +37,4 @@ main.add_command(menu)
 main.add_command(reception)
 main.add_command(campaign)
 main.add_command(rules)
+main.add_command(media)

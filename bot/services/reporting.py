@@ -15,7 +15,6 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -248,8 +247,7 @@ async def cancel(ctx: Context) -> Reply:
     if conv.state not in FLOW_STATES:
         return Reply("nothing_to_cancel")
     for attachment in await draft_attachments(ctx.session, ctx.openid, (conv.data or {}).get("attachments", [])):
-        if attachment.stored_path:
-            Path(attachment.stored_path).unlink(missing_ok=True)
+        media.discard_after_commit(ctx.session, ctx.rt, attachment.stored_path)
         await ctx.session.delete(attachment)
     await conversation.reset(ctx)
     return Reply("cancelled")

@@ -13,6 +13,7 @@ from storage.models.campaign import (
 from storage.models.cases import Attachment, Case, CaseEvent, CaseSequence
 from storage.models.conversations import Conversation
 from storage.models.inbound import InboundMessage
+from storage.models.media import MediaBlob
 from storage.models.outbox import OutboxMessage
 from storage.models.people import BindAttempt, Department, Follower, Person
 from storage.models.reception import ReceptionBooking, ReceptionOccurrence, ReceptionSession
@@ -39,6 +40,7 @@ __all__ = [
     "Department",
     "Follower",
     "InboundMessage",
+    "MediaBlob",
     "OutboxMessage",
     "Person",
     "ReceptionBooking",

@@ -44,7 +44,9 @@ async def test_first_message_to_confirmed_case_with_photo_and_location_then_quer
         [att] = list(await session.scalars(select(Attachment).where(Attachment.case_id == case.id)))
         conv = await session.get(Conversation, "o-alice")
     assert att.kind == "image" and att.download_error is None
-    assert Path(att.stored_path).read_bytes() == b"\xff\xd8\xff\xe0fake-jpeg-bytes"  # type: ignore[arg-type]
+    content = await media.open_attachment(service.rt, att)
+    assert content.data == b"\xff\xd8\xff\xe0fake-jpeg-bytes" and content.content_type == "image/jpeg"
+    assert not Path(att.stored_path).is_absolute()  # type: ignore[arg-type]
     assert conv is not None and conv.state == "idle"
 
     listing = await service.say("o-alice", "查询")
@@ -81,7 +83,7 @@ async def test_voice_with_recognition_files_a_case(service: Service) -> None:
     async with service.rt.sessions() as session:
         [att] = list(await session.scalars(select(Attachment).where(Attachment.case_id == case.id)))
     assert att.kind == "voice" and "油烟" in (att.recognition or "")
-    assert att.stored_path and Path(att.stored_path).exists()
+    assert att.stored_path and (await media.open_attachment(service.rt, att)).content_type == "audio/amr"
 
 
 async def test_voice_without_recognition_waits_for_words(service: Service) -> None:
