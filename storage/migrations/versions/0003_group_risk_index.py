@@ -1,6 +1,6 @@
 """group-risk index: bigram sketches of recent citizen cases (case_shingles)
 
-Revision ID: 0002_group_risk_index
+Revision ID: 0003_group_risk_index
 Revises: 0002_media_store
 Create Date: 2026-12-02 11:30:00
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 import storage.base
 
-revision: str = '0002_group_risk_index'
+revision: str = '0003_group_risk_index'
 down_revision: str | None = '0002_media_store'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
