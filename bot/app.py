@@ -97,8 +97,9 @@ def create_app(
             app[HTTP] = http
             rt = app[RUNTIME]
             from bot.wechat.api import WeChatAPI
+            from storage.repositories.tokens import SqlTokenStore
 
-            rt.api = WeChatAPI(settings, rt.sessions, http, rt.clock)
+            rt.api = WeChatAPI(settings, SqlTokenStore(rt.sessions), http, rt.clock)
             yield
             # Media downloads started after a commit need the HTTP session: let them finish.
             while rt.background:

@@ -18,7 +18,8 @@ The claim is fenced: right before each send the sender renews its lease on that 
 still holds it (owner and unexpired lease, one UPDATE), and while a batch runs a heartbeat renews
 the leases of the rows still waiting in it, so a slow WeChat API never lets a second sender take
 over a row this one is about to send or is sending. A row whose sender died mid-send is taken again
-when its lease runs out (at-least-once in that rare case; exactly-once otherwise). ``TEMPLATESENDJOBFINISH`` reports land in ``record_delivery``.
+when its lease runs out (at-least-once in that rare case; exactly-once otherwise). ``TEMPLATESENDJOBFINISH`` reports land in
+``bot.services.delivery_reports``.
 """
 
 from __future__ import annotations
@@ -67,7 +68,6 @@ REASON_NO_TEMPLATE = ("不在48小时客服消息窗口内，且未配置消息�
                       "对方再次发来消息后将自动以客服消息发送")
 REASON_UNSUBSCRIBED = "对方未关注或已取消关注公众号（43004），无法发送"
 REASON_GAVE_UP = "重试{attempts}次仍失败：{error}"
-REASON_NOT_DELIVERED = "模板消息未送达：{status}"
 
 
 def default_worker_name() -> str:
@@ -277,22 +277,7 @@ async def _mark_unsubscribed(rt: Runtime, openid: str) -> None:
         await session.execute(update(Follower).where(Follower.openid == openid).values(subscribed=False))
 
 
-# ---- delivery reports and the operator's view ----------------------------------------------------
-
-async def record_delivery(session: AsyncSession, rt: Runtime, msgid: str, status: str) -> bool:
-    """TEMPLATESENDJOBFINISH: WeChat's final word on a template message (``success``,
-    ``failed:user block``, ``failed: system failed``). Returns whether a message matched."""
-    row = await session.scalar(select(OutboxMessage).where(OutboxMessage.wechat_msgid == str(msgid)))
-    if row is None:
-        return False
-    row.delivery_status = status[:64]
-    if status == "success":
-        row.delivered_at = rt.now()
-    else:
-        row.status = "failed"
-        row.last_error = REASON_NOT_DELIVERED.format(status=status)
-    return True
-
+# ---- the operator's view ------------------------------------------------------------------------
 
 PROBLEM_STATUSES = ("failed", "waiting")
 
@@ -347,4 +332,4 @@ async def start_sender(rt: Runtime, *, idle_seconds: float = IDLE_POLL_SECONDS, 
     return stop
 
 
-__all__ = ["backoff", "claim", "problem_messages", "record_delivery", "retry", "send_due", "start_sender"]
+__all__ = ["backoff", "claim", "problem_messages", "retry", "send_due", "start_sender"]

@@ -7,7 +7,7 @@ supervision office (role ``supervisor``) — and masked for everyone else: other
 and leaders, the admin, a ledger passed between offices, a notice to a department. Other kinds of
 case are shown as they are.
 
-The rule lives here once: ``is_entitled`` decides, ``view_for`` gives the fields a screen shows,
+The rule is ``bot.case_policy.sees_identity`` (``is_entitled`` here); this module applies it: ``view_for`` gives the fields a screen shows,
 ``mask_for_viewer`` masks any text about the case (a notice, an event's text, a template field).
 The pure text masking is ``nlp.pii.mask_identity``. The stored case is never changed.
 """
@@ -17,9 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bot.case_policy import CONFIDENTIAL_KIND, sees_identity
 from nlp.pii import mask_identity
 
-WHISTLEBLOWER_KIND = "检举控告类"
+WHISTLEBLOWER_KIND = CONFIDENTIAL_KIND
 HIDDEN = "（检举控告类，身份保密）"
 
 
@@ -36,17 +37,10 @@ def is_whistleblower_case(case: Any) -> bool:
 
 
 def is_entitled(viewer: Viewer | None, case: Any) -> bool:
-    """May ``viewer`` see the reporter's identity on ``case``? Everyone may on other kinds of case;
-    on a 检举控告类 case only an active supervisor or a member of the 信访 office (triage department).
-    ``viewer=None`` (a file leaving the system, a notice with no person) is never entitled."""
-    if not is_whistleblower_case(case):
-        return True
-    if viewer is None or not getattr(viewer, "active", False):
-        return False
-    if viewer.role == "supervisor":
-        return True
-    department = getattr(viewer, "department", None)
-    return bool(department is not None and getattr(department, "is_triage", False))
+    """May ``viewer`` see the reporter's identity on ``case``? The rule is the case policy's
+    ``sees_identity``: everyone on other kinds of case; on a 检举控告类 case only an active supervisor
+    or a member of the 信访 office (triage department); ``viewer=None`` (a file) never."""
+    return sees_identity(viewer, case)
 
 
 def _known(case: Any) -> tuple[str | None, ...]:

@@ -21,6 +21,7 @@ from bot.wechat.api import WeChatAPI
 from storage.engine import make_engine, make_session_factory
 from storage.models import OutboxMessage
 from storage.repositories.outbox import insert_message
+from storage.repositories.tokens import SqlTokenStore
 
 API_SECONDS = 4.0
 LEASE_SECONDS = 1.0
@@ -34,7 +35,7 @@ def _runtime(db_url: str, wx: FakeWeChat, http: aiohttp.ClientSession, engines: 
     clock = SystemClock()
     engines.append(make_engine(db_url))
     rt = Runtime(settings=settings, clock=clock, sessions=make_session_factory(engines[-1]), categoriser=None)
-    rt.api = WeChatAPI(settings, rt.sessions, http, clock)
+    rt.api = WeChatAPI(settings, SqlTokenStore(rt.sessions), http, clock)
     return rt
 
 
