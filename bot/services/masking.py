@@ -77,7 +77,7 @@ def mask_fields_for_viewer(viewer: Viewer | None, case: Any, fields: dict[str, A
 
 
 @dataclass(frozen=True)
-class CaseView:
+class IdentityView:
     """The identity-bearing fields of a case as one viewer may see them."""
 
     title: str
@@ -92,12 +92,12 @@ class CaseView:
         return HIDDEN
 
 
-def view_for(viewer: Viewer | None, case: Any) -> CaseView:
+def view_for(viewer: Viewer | None, case: Any) -> IdentityView:
     """What ``viewer`` may see of ``case``'s title, content, place, reporter name and phone."""
     if is_entitled(viewer, case):
-        return CaseView(title=case.title, content=case.content, location=case.location_text,
+        return IdentityView(title=case.title, content=case.content, location=case.location_text,
                         citizen_name=case.citizen_name, phone=case.phone, masked=False)
-    return CaseView(
+    return IdentityView(
         title=mask_text(case, case.title), content=mask_text(case, case.content),
         # The place a reporter sends is most often where they live: hidden whole, not pattern-masked.
         location=HIDDEN if case.location_text else None,

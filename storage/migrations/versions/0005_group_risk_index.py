@@ -1,7 +1,7 @@
 """group-risk index: bigram sketches of recent citizen cases (case_shingles)
 
-Revision ID: 0003_group_risk_index
-Revises: 0002_media_store
+Revision ID: 0005_group_risk_index
+Revises: inbound_replay_retention
 Create Date: 2026-12-02 11:30:00
 """
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ from alembic import op
 
 import storage.base
 
-revision: str = '0003_group_risk_index'
-down_revision: str | None = '0002_media_store'
+revision: str = '0005_group_risk_index'
+down_revision: str | None = 'inbound_replay_retention'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
