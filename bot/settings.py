@@ -38,7 +38,6 @@ class Settings(BaseSettings):
     api_timeout_seconds: float = 5.0
 
     database_url: str = "sqlite+aiosqlite:///./xinfang.db"
-    redis_url: str = ""
     timezone: str = "Asia/Shanghai"
     rules_file: Path | None = None
     media_dir: Path = Path("./media")
@@ -47,6 +46,8 @@ class Settings(BaseSettings):
     # Message kind -> WeChat template id, used for outbound messages outside the 48-hour window.
     template_ids: dict[str, str] = Field(default_factory=dict)
     log_level: str = "INFO"
+    # "text" for a terminal; "json" for one JSON object per line (log collectors), access log included.
+    log_format: Literal["text", "json"] = "text"
 
     host: str = "127.0.0.1"
     port: int = 8080

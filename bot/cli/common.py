@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from bot import logs
 from bot.runtime import Runtime
 from bot.settings import Settings
 
@@ -15,7 +15,7 @@ T = TypeVar("T")
 
 def load_settings() -> Settings:
     settings = Settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure(settings.log_level, settings.log_format)
     return settings
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from bot import metrics
 from bot.clock import Clock
 from storage.engine import SessionFactory
 from storage.models.tokens import AccessToken
@@ -169,4 +170,5 @@ class TokenCache:
                 )
                 .execution_options(synchronize_session=False)
             )
+        metrics.token_refreshed()
         log.info("access token refreshed for %s, valid until %s", self._appid, expires_at.isoformat())
