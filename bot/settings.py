@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     # Recurring and one-off reception sessions from the config file (see the reception service).
     reception: list[dict[str, Any]] = Field(default_factory=list)
 
+    @field_validator("rules_file", mode="before")
+    @classmethod
+    def _empty_rules_file_is_default(cls, value: Any) -> Any:
+        # env.example's "XINFANG_RULES_FILE=" means the packaged rules, not Path("") (the directory ".").
+        return None if isinstance(value, str) and not value.strip() else value
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -71,8 +77,11 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
+        from bot.settings_sources import SecretFilesSource
+
         config_file = Path(os.environ.get(CONFIG_ENV, DEFAULT_CONFIG_FILE))
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        # Secret files (XINFANG_<NAME>_FILE, secrets directories) rank below plain variables.
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings, SecretFilesSource(settings_cls)]
         if config_file.is_file():
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
         return tuple(sources)
