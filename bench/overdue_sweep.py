@@ -2,7 +2,7 @@
 
 Seeds the cases with one ``INSERT … SELECT … FROM generate_series`` (seconds, not minutes), in a
 realistic mix: most closed, a few percent open, of which a fraction overdue. Then times the sweep the
-09:00 job runs (``storage.repositories.deadlines.overdue_cases``) and prints PostgreSQL's plan with
+09:00 job runs (``storage.repositories.deadline_sweeps.overdue_cases``) and prints PostgreSQL's plan with
 ``EXPLAIN (ANALYZE, BUFFERS)``. Target: under 1 s.
 
     .venv/bin/python bench/overdue_sweep.py [--url postgresql+asyncpg://postgres@127.0.0.1:5432/postgres]
@@ -28,9 +28,10 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 
 import storage.models  # noqa: E402,F401
+from bot.case_policy import DEADLINE_CLOCKS  # noqa: E402
 from storage.base import Base  # noqa: E402
 from storage.engine import make_session_factory  # noqa: E402
-from storage.repositories.deadlines import _deadline_sweep, overdue_cases  # noqa: E402
+from storage.repositories.deadline_sweeps import _deadline_sweep, overdue_cases  # noqa: E402
 
 DB_NAME = "xf_bench_sweep"
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
@@ -110,12 +111,12 @@ async def main() -> None:
             found = 0
             for _ in range(7):
                 t0 = time.perf_counter()
-                found = len(await overdue_cases(session, due_before=NOW))
+                found = len(await overdue_cases(session, DEADLINE_CLOCKS, due_before=NOW))
                 timings.append(time.perf_counter() - t0)
             print(f"overdue sweep: {found:,} overdue cases; median {statistics.median(timings) * 1000:.1f} ms, "
                   f"min {min(timings) * 1000:.1f} ms, first (cold) {timings[0] * 1000:.1f} ms "
                   f"(query + fetch into Python objects)")
-            stmt = _deadline_sweep(None, NOW, upper_inclusive=False)
+            stmt = _deadline_sweep(DEADLINE_CLOCKS, None, NOW, upper_inclusive=False)
             sql = str(stmt.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
             plan = (await session.execute(text("EXPLAIN (ANALYZE, BUFFERS) " + sql))).scalars().all()
             print("\nEXPLAIN (ANALYZE, BUFFERS)", sql.replace("\n", " "), "\n")

@@ -16,7 +16,7 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy import text
 
-from bot import logs, metrics
+from bot import logs, metrics, metrics_endpoint
 from bot.clock import Clock, SystemClock
 from bot.dispatch import Dispatcher
 from bot.runtime import Runtime
@@ -101,8 +101,9 @@ def create_app(
             app[HTTP] = http
             rt = app[RUNTIME]
             from bot.wechat.api import WeChatAPI
+            from storage.repositories.tokens import SqlTokenStore
 
-            rt.api = WeChatAPI(settings, rt.sessions, http, rt.clock)
+            rt.api = WeChatAPI(settings, SqlTokenStore(rt.sessions), http, rt.clock)
             yield
             # Media downloads started after a commit need the HTTP session: let them finish.
             while rt.background:
@@ -132,7 +133,7 @@ def create_app(
         app.router.add_post("/wechat", post_wechat)
     app.router.add_get("/healthz", healthz)
     # Not published by nginx (deploy/nginx/xinfang.conf): scraped on the process's own port.
-    app.router.add_get("/metrics", metrics.metrics_handler(lambda request: request.app[RUNTIME]))
+    app.router.add_get("/metrics", metrics_endpoint.metrics_handler(lambda request: request.app[RUNTIME]))
     return app
 
 

@@ -1,9 +1,15 @@
 """Routers, filters and the dispatcher that picks one handler per inbound message.
 
-Shaped after aiogram 3: each audience module builds a ``Router``; a handler is registered with the
-filters that select it, so its body never asks whether it applies. The dispatcher tries routers in
-the order they were included (events, staff commands, then the citizen fallback) and the first
-handler whose filters all pass answers.
+Shaped after aiogram 3: each audience module builds a ``Router``, optionally with router-level
+filters (the role filter of a staff router) that every one of its routes carries; a handler is
+registered with the filters that select it, so its body never asks whether it applies. The
+dispatcher tries routers in the order they were included (events, staff commands, then the citizen
+fallback) and the first handler whose filters all pass answers. A router built with a
+``CommandRegistry`` records the command words its routes answer, so the citizen fallback can tell a
+known command word from the start of a report (``handlers.commands``).
+
+The conversation record (``ConversationState``) is read by the webhook when the message arrives and
+handed to the ``Context``; ``state`` filters read it, ``handlers.flows`` write it.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.runtime import Runtime
 from nlp.normalize import normalize
 from storage.models import Person
+from storage.repositories.inbound import IDLE, ConversationState
 from storage.unit_of_work import Unit
 
 log = logging.getLogger(__name__)
@@ -36,7 +43,20 @@ class Context:
     fields: dict[str, Any]
     person: Person | None = None
     event: str | None = None  # lower-case event name for msg_type == "event"
-    extra: dict[str, Any] = field(default_factory=dict)
+    # The sender's conversation record, read at arrival; a flow that changes it marks it changed.
+    conversation: ConversationState = None  # type: ignore[assignment]
+    _text: str | None = field(default=None, repr=False)
+    _words: list[str] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.conversation is None:
+            # Only a message the webhook did not bring (a test's hand-made context) starts blank.
+            self.conversation = ConversationState(self.openid)
+
+    @property
+    def state(self) -> str:
+        """The sender's conversation state (``idle`` when no flow runs)."""
+        return self.conversation.state
 
     @property
     def session(self) -> AsyncSession:
@@ -49,20 +69,25 @@ class Context:
     @property
     def text(self) -> str:
         """Normalised text of a text message, or a voice message's Recognition; "" otherwise."""
-        if "_text" not in self.extra:
+        if self._text is None:
             raw = ""
             if self.msg_type == "text":
                 raw = self.fields.get("Content") or ""
             elif self.msg_type == "voice":
                 raw = self.fields.get("Recognition") or ""
-            self.extra["_text"] = normalize(raw)
-        return self.extra["_text"]
+            self._text = normalize(raw)
+        return self._text
+
+    @property
+    def raw_text(self) -> str:
+        """The text as typed (a voice message's Recognition), newlines kept: for multi-line answers."""
+        return str(self.fields.get("Content") or self.fields.get("Recognition") or "")
 
     @property
     def words(self) -> list[str]:
-        if "_words" not in self.extra:
-            self.extra["_words"] = self.text.split()
-        return self.extra["_words"]  # type: ignore[no-any-return]
+        if self._words is None:
+            self._words = self.text.split()
+        return self._words
 
     @property
     def command(self) -> str:
@@ -91,17 +116,77 @@ class _Route:
         return all(f(ctx) for f in self.filters)
 
 
+class CommandRegistry:
+    """Every command word a router answers, by the audience of the router that answers it.
+
+    Routers built with a registry record the words of their command routes (a route whose filters
+    name command words and no conversation state: a flow's 取消 is not a command). The citizen
+    fallback asks ``words_for`` so a citizen typing a staff word is told it is for staff, not
+    taken for the start of a report.
+    """
+
+    def __init__(self) -> None:
+        self._words: dict[str, set[str]] = {}
+
+    def add(self, audience: str, words: frozenset[str]) -> None:
+        self._words.setdefault(audience, set()).update(words)
+
+    def words_for(self, *audiences: str) -> frozenset[str]:
+        return frozenset(w for a in audiences for w in self._words.get(a, ()))
+
+    def command_of(self, *audiences: str) -> Filter:
+        """A filter passing text whose first word is a command of ``audiences`` (read at first use,
+        when every router has registered)."""
+        return _RegisteredCommand(self, audiences)
+
+
+class _RegisteredCommand:
+    def __init__(self, registry: CommandRegistry, audiences: tuple[str, ...]) -> None:
+        self.registry = registry
+        self.audiences = audiences
+        self.msg_types = TEXTUAL
+
+    @property
+    def command_words(self) -> frozenset[str]:
+        return self.registry.words_for(*self.audiences)
+
+    def __call__(self, ctx: Context) -> bool:
+        return ctx.msg_type in TEXTUAL and ctx.command in self.command_words
+
+
 class Router:
-    def __init__(self, name: str) -> None:
+    """Routes of one audience or flow. ``filters`` apply to every route (a router-level role filter);
+    ``audience`` and ``registry`` record the command words for ``CommandRegistry``."""
+
+    def __init__(self, name: str, *filters: Filter, audience: str | None = None,
+                 registry: CommandRegistry | None = None) -> None:
         self.name = name
+        self.filters = filters
+        self.audience = audience
+        self.registry = registry
         self.routes: list[_Route] = []
 
     def handle(self, *filters: Filter) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            self.routes.append(_Route(handler, filters))
+            self.add(handler, *filters)
             return handler
 
         return register
+
+    def include(self, other: Router) -> None:
+        """Splice ``other``'s routes in here, at this point of the order (a flow inside an audience)."""
+        for route in other.routes:
+            self.routes.append(_Route(route.handler, (*self.filters, *route.filters)))
+
+    def add(self, handler: Handler, *filters: Filter) -> None:
+        route = _Route(handler, (*self.filters, *filters))
+        self.routes.append(route)
+        if self.registry is not None and self.audience is not None:
+            # A command route, not a flow's in-state word nor a route that asks the registry itself.
+            own = tuple(f for f in route.filters if not isinstance(f, _RegisteredCommand))
+            words = _limit(_Route(handler, own), "command_words")
+            if words and not any(getattr(f, "states", None) for f in own):
+                self.registry.add(self.audience, words)
 
 
 class Dispatcher:
@@ -175,44 +260,85 @@ def _annotate(f: Filter, **limits: frozenset[str]) -> Filter:
 
 TEXTUAL = frozenset({"text", "voice"})
 EVENT = frozenset({"event"})
+STAFF_ROLES = ("staff", "leader", "supervisor", "admin")
 
 
 def msg_type(*types: str) -> Filter:
-    return _annotate(lambda ctx: ctx.msg_type in types, msg_types=frozenset(types))
+    def of_type(ctx: Context) -> bool:
+        return ctx.msg_type in types
+
+    return _annotate(of_type, msg_types=frozenset(types))
 
 
 def event(*names: str) -> Filter:
     lowered = {n.lower() for n in names}
-    return _annotate(lambda ctx: ctx.msg_type == "event" and (ctx.event or "") in lowered, msg_types=EVENT)
+
+    def is_event(ctx: Context) -> bool:
+        return ctx.msg_type == "event" and (ctx.event or "") in lowered
+
+    return _annotate(is_event, msg_types=EVENT)
 
 
 def click(*keys: str) -> Filter:
-    return _annotate(lambda ctx: ctx.msg_type == "event" and ctx.event == "click" and ctx.event_key in keys,
-                     msg_types=EVENT)
+    def is_click(ctx: Context) -> bool:
+        return ctx.msg_type == "event" and ctx.event == "click" and ctx.event_key in keys
+
+    return _annotate(is_click, msg_types=EVENT)
 
 
 def command(*words: str) -> Filter:
     """The first word of a text (or recognised voice) message is one of ``words``."""
-    return _annotate(lambda ctx: ctx.msg_type in TEXTUAL and ctx.command in words,
-                     msg_types=TEXTUAL, command_words=frozenset(words))
+    def is_command(ctx: Context) -> bool:
+        return ctx.msg_type in TEXTUAL and ctx.command in words
+
+    return _annotate(is_command, msg_types=TEXTUAL, command_words=frozenset(words))
 
 
 def text_matches(predicate: Callable[[str], bool]) -> Filter:
-    return _annotate(lambda ctx: ctx.msg_type in TEXTUAL and predicate(ctx.text), msg_types=TEXTUAL)
+    def text_passes(ctx: Context) -> bool:
+        return ctx.msg_type in TEXTUAL and predicate(ctx.text)
+
+    return _annotate(text_passes, msg_types=TEXTUAL)
 
 
 def role(*roles: str) -> Filter:
-    return lambda ctx: ctx.role in roles
+    def has_role(ctx: Context) -> bool:
+        return ctx.role in roles
+
+    return has_role
 
 
 def staff_or_above() -> Filter:
-    return role("staff", "leader", "supervisor", "admin")
+    return role(*STAFF_ROLES)
 
 
 def state(*states: str) -> Filter:
-    """The sender's conversation is in one of ``states`` (loaded by the dispatcher's middleware)."""
-    return lambda ctx: ctx.extra.get("state", "idle") in states
+    """The sender's conversation is in one of ``states`` (read by the webhook at arrival)."""
+    wanted = frozenset(str(s) for s in states)
+
+    def in_state(ctx: Context) -> bool:
+        return ctx.conversation.state in wanted
+
+    return _annotate(in_state, states=wanted)
+
+
+def outside(*states: str) -> Filter:
+    """The sender's conversation is in none of ``states`` (idle, or another flow's state)."""
+    unwanted = frozenset(str(s) for s in states)
+
+    def not_in_state(ctx: Context) -> bool:
+        return ctx.conversation.state not in unwanted
+
+    return not_in_state
+
+
+def idle() -> Filter:
+    """No flow is running for the sender."""
+    return state(IDLE)
 
 
 def always() -> Filter:
-    return lambda ctx: True
+    def anything(ctx: Context) -> bool:
+        return True
+
+    return anything

@@ -1,4 +1,6 @@
-"""Prometheus metrics: ``GET /metrics`` on every process, in the text exposition format.
+"""Prometheus metrics: the registry and the hooks the code calls (``GET /metrics``: bot.metrics_endpoint).
+
+This module imports nothing of ours, so any layer (the WeChat client included) may count things.
 
 Each process keeps its own registry (webhook workers, sender, scheduler are separate processes and
 Prometheus scrapes each one); counters and the latency histogram are this process's, the outbox and
@@ -11,14 +13,11 @@ Alert rules built on these are in README (运维监控).
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
     Gauge,
@@ -26,12 +25,6 @@ from prometheus_client import (
     generate_latest,
 )
 
-from bot.runtime import Runtime
-from storage.repositories.monitoring import open_case_counts, outbox_counts
-
-log = logging.getLogger(__name__)
-
-SCRAPE_DB_TIMEOUT = 2.0
 WEBHOOK_PATH = "/wechat"
 OUTBOX_STATUSES = ("pending", "sending", "waiting", "sent", "failed")
 
@@ -110,35 +103,5 @@ def set_role(components: frozenset[str] | set[str]) -> None:
         PROCESS_ROLE.labels(role=role).set(1)
 
 
-async def _read_database(rt: Runtime) -> None:
-    async with rt.sessions() as session:
-        outbox = await outbox_counts(session)
-        cases = await open_case_counts(session, rt.now())
-    for status in {*OUTBOX_STATUSES, *outbox}:
-        OUTBOX_MESSAGES.labels(status=status).set(outbox.get(status, 0))
-    for overdue, n in cases.items():
-        CASES_OPEN.labels(overdue="true" if overdue else "false").set(n)
-
-
-async def refresh_from_database(rt: Runtime, timeout: float = SCRAPE_DB_TIMEOUT) -> bool:
-    """Update the database gauges; False (and ``xinfang_database_up 0``) if that failed or took too long."""
-    try:
-        await asyncio.wait_for(_read_database(rt), timeout)
-    except Exception as exc:  # an outage is what this reports, not a reason to fail the scrape
-        log.warning("metrics: database not readable: %s", f"{type(exc).__name__}: {exc}"[:200])
-        DATABASE_UP.set(0)
-        return False
-    DATABASE_UP.set(1)
-    return True
-
-
 def exposition() -> bytes:
     return generate_latest(REGISTRY)
-
-
-def metrics_handler(runtime_of: Callable[[web.Request], Runtime]) -> Callable[[web.Request], Awaitable[web.Response]]:
-    async def handle(request: web.Request) -> web.Response:
-        await refresh_from_database(runtime_of(request))
-        return web.Response(body=exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST})
-
-    return handle

@@ -15,7 +15,7 @@ goes out as a customer-service message as soon as the person writes again. Outco
 - 43004 (not subscribed): ``failed`` with the reason; the follower is marked unsubscribed;
 - anything else: ``failed`` with WeChat's code and message.
 A row whose sender died mid-send is taken again when its lease runs out (at-least-once in that
-rare case; exactly-once otherwise). ``TEMPLATESENDJOBFINISH`` reports land in ``record_delivery``.
+rare case; exactly-once otherwise). ``TEMPLATESENDJOBFINISH`` reports land in ``bot.services.delivery_reports``.
 """
 
 from __future__ import annotations
@@ -63,7 +63,6 @@ REASON_NO_TEMPLATE = ("不在48小时客服消息窗口内，且未配置消息�
                       "对方再次发来消息后将自动以客服消息发送")
 REASON_UNSUBSCRIBED = "对方未关注或已取消关注公众号（43004），无法发送"
 REASON_GAVE_UP = "重试{attempts}次仍失败：{error}"
-REASON_NOT_DELIVERED = "模板消息未送达：{status}"
 
 
 def default_worker_name() -> str:
@@ -238,22 +237,7 @@ async def _mark_unsubscribed(rt: Runtime, openid: str) -> None:
         await session.execute(update(Follower).where(Follower.openid == openid).values(subscribed=False))
 
 
-# ---- delivery reports and the operator's view ----------------------------------------------------
-
-async def record_delivery(session: AsyncSession, rt: Runtime, msgid: str, status: str) -> bool:
-    """TEMPLATESENDJOBFINISH: WeChat's final word on a template message (``success``,
-    ``failed:user block``, ``failed: system failed``). Returns whether a message matched."""
-    row = await session.scalar(select(OutboxMessage).where(OutboxMessage.wechat_msgid == str(msgid)))
-    if row is None:
-        return False
-    row.delivery_status = status[:64]
-    if status == "success":
-        row.delivered_at = rt.now()
-    else:
-        row.status = "failed"
-        row.last_error = REASON_NOT_DELIVERED.format(status=status)
-    return True
-
+# ---- the operator's view ------------------------------------------------------------------------
 
 PROBLEM_STATUSES = ("failed", "waiting")
 
@@ -308,4 +292,4 @@ async def start_sender(rt: Runtime, *, idle_seconds: float = IDLE_POLL_SECONDS, 
     return stop
 
 
-__all__ = ["backoff", "claim", "problem_messages", "record_delivery", "retry", "send_due", "start_sender"]
+__all__ = ["backoff", "claim", "problem_messages", "retry", "send_due", "start_sender"]

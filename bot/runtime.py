@@ -28,7 +28,8 @@ class Runtime:
     categoriser: Categoriser
     # The WeChat API client (bot.wechat.api.WeChatAPI) once the app has started its HTTP session.
     api: Any = None
-    # Set by tests: count of handler exceptions (they are bugs, and tests assert there were none).
+    # Handler and job exceptions (bugs): the webhook and the scheduler append them after logging;
+    # tests assert there were none.
     handler_errors: list[BaseException] = field(default_factory=list)
     # Work started after a commit (media downloads) that shutdown and tests wait for.
     background: set[asyncio.Task[None]] = field(default_factory=set)

@@ -153,7 +153,7 @@ class Webhook:
                 person = await unit.session.get(Person, arrival.person_id) if arrival.person_id else None
                 conv = arrival.conversation
                 ctx = Context(rt=rt, unit=unit, openid=openid, msg_type=msg_type, fields=f, person=person,
-                              event=event, extra={"state": conv.state, "conversation": conv})
+                              event=event, conversation=conv)
                 try:
                     text = await self.dispatcher.dispatch(ctx)
                     # Flush the handler's own writes here: their constraint errors are bugs, not

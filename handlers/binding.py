@@ -6,13 +6,14 @@ Two ways in: ``绑定 <code>`` typed in chat, or scanning a QR code whose scene 
 
 from __future__ import annotations
 
-from bot.dispatch import Context, Router, command, event
+from bot.case_policy import ROLE_LABELS
+from bot.dispatch import Context, command, event
 from bot.services import people
-from bot.services.cases import ROLE_LABELS
+from handlers.commands import EVERYONE, audience_router
 from handlers.texts import common
 from handlers.texts import staff as texts
 
-router = Router("binding")
+router = audience_router("binding", EVERYONE)
 
 
 def _scene(ctx: Context) -> str:

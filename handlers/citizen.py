@@ -1,53 +1,51 @@
-"""Citizen conversation: reporting, queries, supplements and ratings (the fallback router).
+"""Citizens: help, 查询, and the citizen flows (report, 补充, rating) in their order; the fallback.
 
 This router is included last: whatever no staff, leader or reception handler took ends here, so
-every message gets a helpful reply. The report flow itself is the table in
-``bot.services.reporting``; handlers here only pick the entry point and word the reply.
+every message gets a helpful reply. The conversations are tables in ``handlers.flows``; this module
+fixes the order they are tried in, between the citizen's own commands:
+
+1. 帮助 (in any state), then 取消 of a report draft, then 取消 with nothing to cancel;
+2. 查询, 补充 (``flows.supplement``), 评价 and a bare 1/2/3 (``flows.rating``);
+3. a word that is a command of another audience (``handlers.commands``): never a report;
+4. anything else is the report conversation (``flows.report``); then events and the fallback.
 """
 
 from __future__ import annotations
 
-from bot.dispatch import Context, Router, always, command, event, msg_type, state, text_matches
-from bot.services import citizen_cases, conversation, rating, reporting
-from bot.services.reporting import Reply
+from bot.dispatch import Context, always, command, event
+from bot.services import citizen_cases
+from handlers.commands import CITIZEN, audience_router, officer_command
+from handlers.flows import rating, report, supplement
 from handlers.texts import citizen as texts
 from handlers.texts import common
-from storage.models import Case
-from storage.repositories.cases import citizen_case, latest_unrated_resolved_case
+from handlers.texts.citizen import Reply
 
-router = Router("citizen")
+router = audience_router("citizen", CITIZEN)
 
-RATE_REASON = "report_rate_reason"
-STAFF_COMMANDS = ("待办", "详情", "受理", "不予受理", "回复", "转办", "延期", "办结", "确认办结", "分类",
-                  "包案", "督办", "接访名单", "统计", "登记", "绑定", "重办", "排查", "活动", "下访记录",
-                  "回头看", "答复建议")
 HELP_WORDS = ("帮助", "help", "HELP", "Help", "?", "？", "菜单")
-RATING_DIGITS = ("1", "2", "3")
 
 
 @router.handle(command(*HELP_WORDS))
 async def help_(ctx: Context) -> str | None:
-    return texts.render(await reporting.help_now(ctx))
+    return texts.render(report.help_reply(ctx))
 
 
-@router.handle(command(*reporting.CANCEL_WORDS), state(*reporting.FLOW_STATES))
-async def cancel(ctx: Context) -> str | None:
-    return texts.render(await reporting.cancel(ctx))
+router.include(report.FLOW.fallback_router)
 
 
-@router.handle(command(*reporting.CANCEL_WORDS))
+@router.handle(command(*report.CANCEL_WORDS))
 async def cancel_nothing(ctx: Context) -> str | None:
     return texts.render(Reply("nothing_to_cancel"))
 
 
 @router.handle(command("查询", "进度", "查询进度"))
 async def query(ctx: Context) -> str | None:
-    return await query_reply(ctx)
+    return await query_reply(ctx, ctx.args)
 
 
-async def query_reply(ctx: Context) -> str:
-    if ctx.args:
-        number = citizen_cases.parse_number(ctx.args[0])
+async def query_reply(ctx: Context, args: list[str]) -> str:
+    if args:
+        number = citizen_cases.parse_number(args[0])
         if number is None:
             return texts.render(Reply("query_usage"))
         view = await citizen_cases.case_view(ctx.session, ctx.rt, ctx.openid, number)
@@ -58,73 +56,17 @@ async def query_reply(ctx: Context) -> str:
     return texts.case_list(lines) if lines else texts.render(Reply("no_cases"))
 
 
-@router.handle(command("补充"))
-async def supplement(ctx: Context) -> str | None:
-    arg = ctx.args[0] if ctx.args else None
-    rest = " ".join(ctx.args[1:])
-    return texts.render(await citizen_cases.start_supplement(ctx, arg, rest))
+router.include(supplement.FLOW.router)
+router.include(rating.FLOW.router)
 
 
-@router.handle(state(citizen_cases.SUPPLEMENT), msg_type("text", "voice", "image", "video", "shortvideo"))
-async def supplement_material(ctx: Context) -> str | None:
-    return texts.render(await citizen_cases.continue_supplement(ctx))
-
-
-@router.handle(command("评价"))
-async def rate_command(ctx: Context) -> str | None:
-    """``评价 <编号> <1|2|3> [理由]``."""
-    args = ctx.args
-    number = citizen_cases.parse_number(args[0]) if args else None
-    if number is None or len(args) < 2 or args[1] not in RATING_DIGITS:
-        return texts.render(Reply("rate_usage"))
-    case = await citizen_case(ctx.session, ctx.openid, number)
-    if case is None:
-        return texts.render(Reply("case_not_found", {"number": number}))
-    return await _rate(ctx, case, int(args[1]), " ".join(args[2:]) or None)
-
-
-@router.handle(state("idle"), text_matches(lambda t: t[:1] in RATING_DIGITS and (len(t) == 1 or t[1] == " ")))
-async def rate_digit(ctx: Context) -> str | None:
-    """A bare ``1``/``2``/``3`` (optionally with a reason) rates the latest resolved case."""
-    case = await latest_unrated_resolved_case(ctx.session, ctx.openid)
-    if case is None:
-        return texts.render(Reply("nothing_to_rate"))
-    return await _rate(ctx, case, int(ctx.text[0]), ctx.text[1:].strip() or None)
-
-
-async def _rate(ctx: Context, case: Case, score: int, reason: str | None) -> str:
-    outcome = await rating.rate(ctx.session, ctx.rt, case, score, reason, ctx.openid)
-    if not outcome.ok:
-        return texts.render(Reply("rate_not_resolved", {"number": case.number}))
-    if outcome.needs_reason:
-        await conversation.set_state(ctx, RATE_REASON, {"case_id": case.id})
-        return texts.render(Reply("rated_unsatisfied", {"number": case.number}))
-    if outcome.reopened:
-        return texts.render(Reply("rated_unsatisfied_with_reason", {"number": case.number}))
-    return texts.render(Reply("rated", {"number": case.number, "label": texts.RATING_LABELS[score]}))
-
-
-@router.handle(state(RATE_REASON), msg_type("text", "voice"))
-async def rate_reason(ctx: Context) -> str | None:
-    conv = await conversation.load(ctx)
-    case_id = (conv.data or {}).get("case_id")
-    await conversation.reset(ctx)
-    case = await ctx.session.get(Case, case_id or 0)
-    if case is None or ctx.text in reporting.CANCEL_WORDS or not ctx.text:
-        return texts.render(Reply("help"))
-    await rating.add_reason(ctx.session, ctx.rt, case, ctx.text, ctx.openid)
-    return texts.render(Reply("reason_received", {"number": case.number}))
-
-
-@router.handle(command(*STAFF_COMMANDS))
+@router.handle(officer_command())
 async def staff_command(ctx: Context) -> str | None:
-    # Staff routers filter by role; a citizen (or a staff member misusing one) ends up here.
+    # Officers' routers filter by role; a citizen (or an officer misusing one) ends up here.
     return texts.render(Reply("staff_only"))
 
 
-@router.handle(msg_type("text", "voice", "image", "location", "video", "shortvideo"))
-async def report(ctx: Context) -> str | None:
-    return texts.render(await reporting.handle(ctx))
+router.include(report.FLOW.steps_router)
 
 
 @router.handle(event("subscribe"))

@@ -1,21 +1,24 @@
 """Leader and supervisor commands (§3.2): 包案, 督办, 确认办结.
 
-``接访名单`` lives with reception and ``统计`` with reports. Staff who type a leader command get a
-plain refusal here; citizens never reach this router's commands (they get the citizen help).
+``接访名单`` lives with reception and ``统计`` with ``handlers.stats``. The router admits bound
+officers; each route narrows to the roles ``bot.case_policy`` names, and staff who type a leader
+command get a plain refusal here. Citizens never reach this router (they get the citizen help).
 """
 
 from __future__ import annotations
 
-from bot.dispatch import Context, Router, command, role, staff_or_above
+from bot import case_policy as policy
+from bot.dispatch import Context, command, role, staff_or_above
 from bot.services import workflow
+from bot.services.case_queries import Case
+from handlers.commands import STAFF, audience_router
 from handlers.staff import bound_person, error_text, with_case
 from handlers.texts import staff as texts
-from storage.models import Case
 
-router = Router("leader")
+router = audience_router("leader", STAFF, staff_or_above())
 
 
-@router.handle(role("leader"), command("包案"))
+@router.handle(role(*policy.TAKE_CHARGE_ROLES), command("包案"))
 async def take_charge(ctx: Context) -> str | None:
     async def body(case: Case, _: list[str]) -> str:
         outcome = await workflow.take_charge(ctx.session, ctx.rt, case, bound_person(ctx))
@@ -24,7 +27,7 @@ async def take_charge(ctx: Context) -> str | None:
     return await with_case(ctx, 1, body)
 
 
-@router.handle(role("leader", "supervisor", "admin"), command("督办"))
+@router.handle(role(*policy.SUPERVISE_ROLES), command("督办"))
 async def supervise(ctx: Context) -> str | None:
     async def body(case: Case, rest: list[str]) -> str:
         days = int(rest[0]) if rest and rest[0].isdigit() else None
@@ -39,7 +42,7 @@ async def supervise(ctx: Context) -> str | None:
     return await with_case(ctx, 2, body)
 
 
-@router.handle(role("leader"), command("确认办结"))
+@router.handle(role(*policy.TAKE_CHARGE_ROLES), command("确认办结"))
 async def confirm_resolve(ctx: Context) -> str | None:
     async def body(case: Case, _: list[str]) -> str:
         outcome = await workflow.confirm_resolve(ctx.session, ctx.rt, case, bound_person(ctx))
@@ -48,6 +51,6 @@ async def confirm_resolve(ctx: Context) -> str | None:
     return await with_case(ctx, 1, body)
 
 
-@router.handle(staff_or_above(), command("包案", "督办", "确认办结", "重办"))
+@router.handle(command("包案", "督办", "确认办结", "重办"))
 async def not_for_this_role(ctx: Context) -> str | None:
     return texts.ERRORS["forbidden"]

@@ -1,9 +1,5 @@
-"""Reception days in chat: `接访安排`, `预约 <序号>` (a two-step booking), `取消预约`, and the leader's
-`接访名单 [日期]`.
-
-The booking conversation is ``booking_subject`` (a case number or a short description) then
-``booking_people`` (1–5, the 五人代表 rule); `取消` abandons it. The slot itself is taken only at
-the last step, by the service's guarded update.
+"""Reception days in chat: `接访安排` (anyone), `预约 <序号>` (the booking conversation,
+``handlers.flows.booking``), `取消预约` (citizens), and officers' `接访名单 [日期]`.
 """
 
 from __future__ import annotations
@@ -11,17 +7,16 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from bot.dispatch import Context, Router, command, msg_type, role, staff_or_above, state
-from bot.services import conversation
+from bot.dispatch import Context, command, role, staff_or_above
 from bot.services import reception as svc
+from handlers.commands import EVERYONE, STAFF, audience_router
+from handlers.flows import booking
+from handlers.flows import state as conversation
+from handlers.flows.booking import LIST_KEY
 from handlers.texts import reception as texts
 
-router = Router("reception")
-
-BOOKING_SUBJECT = "booking_subject"
-BOOKING_PEOPLE = "booking_people"
-LIST_KEY = "reception_list"
-CASE_NUMBER = re.compile(r"XF\d{8}-\d{4}", re.IGNORECASE)
+router = audience_router("reception", EVERYONE)
+officer_router = audience_router("reception-officers", STAFF, staff_or_above())
 
 
 # ---- citizen: schedule ------------------------------------------------------------------------------
@@ -45,101 +40,11 @@ async def schedule(ctx: Context) -> str:
         if occ.session.scope:
             lines.append(texts.SCHEDULE_SCOPE.format(scope=occ.session.scope))
     # Remember what the numbers meant, so `预约 2` books what the citizen saw even if the list moves.
-    await conversation.update_data(ctx, **{LIST_KEY: [[o.session.id, o.day.isoformat()] for o in occs]})
+    conversation.remember_in_idle(ctx, **{LIST_KEY: [[o.session.id, o.day.isoformat()] for o in occs]})
     return texts.SCHEDULE_HEAD + "\n".join(lines) + texts.SCHEDULE_TAIL
 
 
-# ---- citizen: booking -------------------------------------------------------------------------------
-
-@router.handle(command("预约"), role("citizen"), state("idle", BOOKING_SUBJECT, BOOKING_PEOPLE))
-async def start_booking(ctx: Context) -> str:
-    if len(ctx.args) != 1 or not ctx.args[0].isdigit():
-        return texts.BOOK_USAGE
-    index = int(ctx.args[0])
-    conv = await conversation.load(ctx)
-    listed = (conv.data or {}).get(LIST_KEY) or [
-        [o.session.id, o.day.isoformat()] for o in await svc.upcoming(ctx.session, ctx.rt)]
-    if not 1 <= index <= len(listed):
-        return texts.BOOK_NO_SUCH.format(index=index)
-    session_id, day = listed[index - 1]
-    occ = await svc.occurrence(ctx.session, ctx.rt, session_id, date.fromisoformat(day))
-    refusal = _refusal(ctx, occ)
-    if refusal:
-        return refusal
-    assert occ is not None
-    cases = await svc.cases_of_citizen(ctx.session, ctx.openid)
-    case_lines = texts.BOOK_YOUR_CASES.format(lines="\n".join(
-        texts.BOOK_CASE_LINE.format(index=i, number=c.number, title=c.title)
-        for i, c in enumerate(cases, 1))) if cases else ""
-    await conversation.set_state(ctx, BOOKING_SUBJECT, {"session_id": session_id, "day": day,
-                                                        "case_numbers": [c.number for c in cases]})
-    return texts.BOOK_ASK_SUBJECT.format(when=svc.describe_when(occ, ctx.rt), title=svc.leader_title(occ.session),
-                                         form=occ.session.form, place=occ.session.place, cases=case_lines)
-
-
-def _refusal(ctx: Context, occ: svc.Occurrence | None) -> str | None:
-    if occ is None or occ.cancelled or occ.session.cancelled:
-        return texts.BOOK_GONE
-    if not occ.booking_open(ctx.rt):
-        return texts.BOOK_CLOSED
-    if occ.free <= 0:
-        return texts.BOOK_FULL
-    return None
-
-
-@router.handle(state(BOOKING_SUBJECT, BOOKING_PEOPLE), command("取消", "退出", "放弃"))
-async def abandon_booking(ctx: Context) -> str:
-    await conversation.reset(ctx)
-    return texts.BOOK_ABANDONED
-
-
-@router.handle(state(BOOKING_SUBJECT, BOOKING_PEOPLE), command("帮助"))
-async def booking_help(ctx: Context) -> str:
-    return texts.BOOKING_HELP + "\n" + (texts.BOOK_SUBJECT_EMPTY if ctx.extra.get("state") == BOOKING_SUBJECT
-                                        else texts.BOOK_ASK_PEOPLE)
-
-
-@router.handle(state(BOOKING_SUBJECT), msg_type("text", "voice"))
-async def take_subject(ctx: Context) -> str:
-    text = ctx.text.strip()
-    if not text:
-        return texts.BOOK_SUBJECT_EMPTY
-    listed = (await conversation.load(ctx)).data.get("case_numbers") or []
-    match = CASE_NUMBER.search(text)
-    # A bare "1", "2"… picks from the cases listed in the question, as shown to the citizen.
-    number = listed[int(text) - 1] if text.isdigit() and 1 <= int(text) <= len(listed) else (
-        match.group() if match else None)
-    if number:
-        case = await svc.citizen_case(ctx.session, ctx.openid, number)
-        if case is None:
-            return texts.BOOK_UNKNOWN_CASE.format(number=number.upper())
-        await conversation.update_data(ctx, case_id=case.id, description=None)
-    else:
-        await conversation.update_data(ctx, case_id=None, description=text[:svc.DESCRIPTION_MAX])
-    conv = await conversation.load(ctx)
-    await conversation.set_state(ctx, BOOKING_PEOPLE, conv.data)
-    return texts.BOOK_ASK_PEOPLE
-
-
-@router.handle(state(BOOKING_PEOPLE), msg_type("text", "voice"))
-async def take_people(ctx: Context) -> str:
-    people = svc.parse_people(ctx.text)
-    if people is None or not 1 <= people <= svc.MAX_PEOPLE:
-        return texts.BOOK_BAD_PEOPLE
-    data = dict((await conversation.load(ctx)).data or {})
-    result = await svc.book(ctx.session, ctx.rt, openid=ctx.openid, session_id=int(data["session_id"]),
-                            day=date.fromisoformat(data["day"]), people=people, case_id=data.get("case_id"),
-                            description=data.get("description"))
-    await conversation.reset(ctx)
-    if result.booking is None:
-        return {"full": texts.BOOK_FULL, "closed": texts.BOOK_CLOSED, "already": texts.BOOK_ALREADY,
-                "people": texts.BOOK_BAD_PEOPLE}.get(result.error or "", texts.BOOK_GONE)
-    occ = result.occurrence
-    assert occ is not None
-    await ctx.session.refresh(result.booking, ["case"])
-    return texts.BOOKED.format(when=svc.describe_when(occ, ctx.rt), title=svc.leader_title(occ.session),
-                               place=occ.session.place, form=occ.session.form,
-                               subject=svc.booking_subject(result.booking), people=people)
+router.include(booking.FLOW.router)
 
 
 @router.handle(command("取消预约"), role("citizen"))
@@ -172,7 +77,7 @@ def _when(booking, s) -> str:  # type: ignore[no-untyped-def]
 
 # ---- leader: visitor list ---------------------------------------------------------------------------
 
-@router.handle(command("接访名单"), staff_or_above())
+@officer_router.handle(command("接访名单"))
 async def visitor_list(ctx: Context) -> str:
     assert ctx.person is not None
     if ctx.args:

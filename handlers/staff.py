@@ -1,8 +1,10 @@
-"""Staff commands (§3.2): 待办, 详情, 受理, 不予受理, 回复, 转办, 延期, 办结, 分类, 登记.
+"""Staff commands (§3.2): 待办, 详情, 受理, 不予受理, 回复, 转办, 延期, 办结, 分类, 重办.
 
-Every route is filtered to bound staff, leaders, supervisors and admins, so a citizen typing these
-words falls through to the citizen router and never learns they exist. Handlers parse the words,
-resolve ``<案>`` (number or short index) through ``case_lookup`` and call ``bot.services.workflow``.
+The router carries the role filter (bound staff, leaders, supervisors and admins), so a route is
+one ``@router.handle(command("…"))`` and its text in ``handlers.texts.staff``; the command word is
+recorded in ``handlers.commands`` and a citizen typing it is told it is not for them. Handlers parse
+the words, resolve ``<案>`` (number or short index) through ``bot.services.case_queries`` and call
+``bot.services.workflow``. 登记 is a conversation: ``handlers.flows.walk_in``.
 """
 
 from __future__ import annotations
@@ -10,22 +12,19 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot.dispatch import Context, Router, command, msg_type, role, staff_or_above, state
-from bot.services import case_lookup, conversation, workflow
-from bot.services.cases import ROLE_LABELS, STATUS_LABELS, Actor
+from bot import case_policy as policy
+from bot.case_policy import ROLE_LABELS, status_label
+from bot.dispatch import Context, command, idle, msg_type, role, staff_or_above
+from bot.services import case_queries, workflow
+from bot.services.case_queries import Case, Person
+from bot.services.cases import Actor
+from handlers.commands import STAFF, audience_router
+from handlers.flows import state as conversation
 from handlers.texts import staff as texts
-from nlp import find_phones
-from storage.models import Case, CaseEvent, Person
-from storage.models.cases import OPEN_STATUSES
-from storage.repositories.departments import all_departments
 
-router = Router("staff")
+router = audience_router("staff", STAFF, staff_or_above())
 
 TODO_LIMIT = 20
-REGISTER_STATE = "staff_register"
 
 
 def error_text(outcome: workflow.Outcome, **extra: Any) -> str:
@@ -33,7 +32,7 @@ def error_text(outcome: workflow.Outcome, **extra: Any) -> str:
     case = outcome.case
     values: dict[str, Any] = {"number": case.number if case else "", **outcome.detail, **extra}
     if "status" in values:
-        values["status"] = STATUS_LABELS.get(values["status"], values["status"])
+        values["status"] = status_label(values["status"])
     if "categories" in values:
         values["categories"] = "、".join(values["categories"])
     return template.format_map(_Blank(values))
@@ -49,10 +48,15 @@ async def with_case(ctx: Context, min_args: int,
     """Common shape of ``<命令> <案> …``: usage on too few words, one reply for unknown or hidden."""
     if len(ctx.args) < min_args:
         return texts.USAGE.get(ctx.command, texts.STAFF_HELP)
-    case = await case_lookup.resolve(ctx, ctx.args[0])
+    case = await case_for(ctx, ctx.args[0])
     if case is None:
         return texts.NOT_FOUND
     return await body(case, ctx.args[1:])
+
+
+async def case_for(ctx: Context, ref: str) -> Case | None:
+    """The case ``ref`` (a number, or an index into the last list shown) names for the sender."""
+    return await case_queries.case_for(ctx.session, ctx.person, ref, conversation.last_list(ctx))
 
 
 def bound_person(ctx: Context) -> Person:
@@ -62,7 +66,7 @@ def bound_person(ctx: Context) -> Person:
 
 # ---- help and lists ------------------------------------------------------------------------------
 
-@router.handle(staff_or_above(), command("帮助", "help", "?", "？"))
+@router.handle(command("帮助", "help", "?", "？"))
 async def staff_help(ctx: Context) -> str | None:
     text = texts.STAFF_HELP
     if ctx.role in ("leader", "admin"):
@@ -73,29 +77,16 @@ async def staff_help(ctx: Context) -> str | None:
 
 
 def _due(case: Case) -> tuple[str, Any]:
-    if case.status == "registered":
-        return texts.DUE_ACK, case.ack_due_at
-    return texts.DUE_RESOLVE, case.resolve_due_at
+    kind, due = policy.running_deadline(case)
+    return (texts.DUE_ACK, due) if kind == "ack" else (texts.DUE_RESOLVE, due)
 
 
-async def todo_cases(session: AsyncSession, person: Person) -> list[Case]:
-    """Open cases the person may work on, soonest deadline first."""
-    rows = list(await session.scalars(
-        select(Case).where(Case.status.in_(OPEN_STATUSES), case_lookup.visible_clause(person))))
-
-    def key(case: Case) -> tuple[int, Any, int]:
-        due = _due(case)[1]
-        return (0 if due is not None else 1, due.timestamp() if due else 0, case.id)
-
-    return sorted(rows, key=key)
-
-
-@router.handle(staff_or_above(), command("待办"))
+@router.handle(command("待办"))
 async def todo(ctx: Context) -> str | None:
     person = bound_person(ctx)
-    cases = await todo_cases(ctx.session, person)
+    cases = await case_queries.todo_cases(ctx.session, person)
     shown = cases[:TODO_LIMIT]
-    await conversation.remember_list(ctx.session, ctx, [c.id for c in shown])
+    conversation.remember_list(ctx, [c.id for c in shown])
     if not shown:
         return texts.TODO_EMPTY
     now = ctx.rt.now()
@@ -110,7 +101,7 @@ async def todo(ctx: Context) -> str | None:
         if case.leader_id is not None:
             flags += texts.LEADER_FLAG
         lines.append(texts.TODO_LINE.format(
-            index=index, number=case.number, status=STATUS_LABELS.get(case.status, case.status),
+            index=index, number=case.number, status=status_label(case.status),
             title=case.title, dept=case.department.name, due_label=label,
             due=workflow.fmt_date(ctx.rt, due), flags=flags))
     if len(cases) > len(shown):
@@ -119,15 +110,11 @@ async def todo(ctx: Context) -> str | None:
 
 
 async def _event_log(ctx: Context, case: Case) -> str:
-    events = list(await ctx.session.scalars(
-        select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.at, CaseEvent.id)))
-    ids = {e.actor_id for e in events if e.actor_id}
-    names = {p.id: p for p in await ctx.session.scalars(select(Person).where(Person.id.in_(ids)))} if ids else {}
     lines = []
-    for event in events:
+    for event in await case_queries.case_log(ctx.session, case):
         actor = ROLE_LABELS.get(event.actor_role, event.actor_role)
-        if event.actor_id in names:
-            actor = workflow.who(names[event.actor_id])
+        if event.actor is not None:
+            actor = workflow.who(event.actor)
         text = f"：{event.text}" if event.text and event.action != "register" else ""
         lines.append(texts.LOG_LINE.format(
             at=event.at.astimezone(ctx.rt.tz).strftime("%m-%d %H:%M"), actor=actor,
@@ -135,12 +122,11 @@ async def _event_log(ctx: Context, case: Case) -> str:
     return "\n".join(lines)
 
 
-@router.handle(staff_or_above(), command("详情"))
+@router.handle(command("详情"))
 async def detail(ctx: Context) -> str | None:
     async def body(case: Case, _: list[str]) -> str:
         person = bound_person(ctx)
-        # 检举控告类: the reporter's identity stays with the supervision office (条例 art. 30).
-        secret = case.kind == "检举控告类" and person.role not in ("supervisor", "admin")
+        secret = not policy.sees_identity(person, case)
         hidden = "（检举控告类，身份保密）"
         extra = ""
         if case.extension_days:
@@ -152,7 +138,7 @@ async def detail(ctx: Context) -> str | None:
         if case.satisfaction:
             extra += f"满意度：{case.satisfaction}\n"
         return texts.DETAIL.format(
-            number=case.number, status=STATUS_LABELS.get(case.status, case.status), title=case.title,
+            number=case.number, status=status_label(case.status), title=case.title,
             content=case.content, group=case.category_group, category=case.category, kind=case.kind,
             dept=case.department.name, source=case.source,
             citizen=hidden if secret else (case.citizen_name or ("微信用户" if case.citizen_openid else "—")),
@@ -172,7 +158,7 @@ def _int(word: str) -> int | None:
     return int(word) if word.isdigit() else None
 
 
-@router.handle(staff_or_above(), command("受理"))
+@router.handle(command("受理"))
 async def accept(ctx: Context) -> str | None:
     async def body(case: Case, rest: list[str]) -> str:
         days = _int(rest[0]) if rest else None
@@ -186,7 +172,7 @@ async def accept(ctx: Context) -> str | None:
     return await with_case(ctx, 1, body)
 
 
-@router.handle(staff_or_above(), command("不予受理"))
+@router.handle(command("不予受理"))
 async def decline(ctx: Context) -> str | None:
     async def body(case: Case, rest: list[str]) -> str:
         outcome = await workflow.decline(ctx.session, ctx.rt, case, bound_person(ctx), " ".join(rest))
@@ -195,7 +181,7 @@ async def decline(ctx: Context) -> str | None:
     return await with_case(ctx, 2, body)
 
 
-@router.handle(staff_or_above(), command("回复"))
+@router.handle(command("回复"))
 async def reply(ctx: Context) -> str | None:
     async def body(case: Case, rest: list[str]) -> str:
         outcome = await workflow.reply(ctx.session, ctx.rt, case, bound_person(ctx), " ".join(rest))
@@ -207,7 +193,7 @@ async def reply(ctx: Context) -> str | None:
     return await with_case(ctx, 2, body)
 
 
-@router.handle(staff_or_above(), command("转办"))
+@router.handle(command("转办"))
 async def transfer(ctx: Context) -> str | None:
     async def body(case: Case, rest: list[str]) -> str:
         if len(rest) < 2:
@@ -215,13 +201,13 @@ async def transfer(ctx: Context) -> str | None:
         outcome = await workflow.transfer(ctx.session, ctx.rt, case, bound_person(ctx), rest[0], " ".join(rest[1:]))
         if outcome.ok:
             return texts.TRANSFERRED.format(number=case.number, dept=outcome.detail["department"])
-        names = "、".join(d.name for d in await all_departments(ctx.session))
+        names = "、".join(await case_queries.department_names(ctx.session))
         return error_text(outcome, departments=names)
 
     return await with_case(ctx, 2, body)
 
 
-@router.handle(staff_or_above(), command("延期"))
+@router.handle(command("延期"))
 async def extend(ctx: Context) -> str | None:
     async def body(case: Case, rest: list[str]) -> str:
         days = _int(rest[0])
@@ -235,7 +221,7 @@ async def extend(ctx: Context) -> str | None:
     return await with_case(ctx, 3, body)
 
 
-@router.handle(staff_or_above(), command("办结"))
+@router.handle(command("办结"))
 async def resolve(ctx: Context) -> str | None:
     async def body(case: Case, rest: list[str]) -> str:
         outcome = await workflow.resolve(ctx.session, ctx.rt, case, bound_person(ctx), " ".join(rest))
@@ -244,7 +230,7 @@ async def resolve(ctx: Context) -> str | None:
     return await with_case(ctx, 2, body)
 
 
-@router.handle(staff_or_above(), command("分类"))
+@router.handle(command("分类"))
 async def recategorise(ctx: Context) -> str | None:
     async def body(case: Case, rest: list[str]) -> str:
         new = " ".join(rest)
@@ -257,44 +243,8 @@ async def recategorise(ctx: Context) -> str | None:
     return await with_case(ctx, 2, body)
 
 
-# ---- walk-in registration (登记) -----------------------------------------------------------------
-
-async def _register(ctx: Context, content: str) -> str:
-    phones = find_phones(content)
-    outcome = await workflow.register_walk_in(ctx.session, ctx.rt, bound_person(ctx), content,
-                                              phone=phones[0] if phones else None)
-    if not outcome.ok:
-        return error_text(outcome) if outcome.reason != "text_required" else texts.REGISTER_ASK
-    case = outcome.case
-    assert case is not None
-    await conversation.remember_list(ctx.session, ctx, [case.id])
-    return texts.REGISTER_DONE.format(number=case.number, title=case.title, category=case.category,
-                                      dept=outcome.detail["department"], due=outcome.detail["due"])
-
-
-@router.handle(staff_or_above(), state(REGISTER_STATE), command("取消"))
-async def register_cancel(ctx: Context) -> str | None:
-    await conversation.reset(ctx)
-    return texts.REGISTER_CANCELLED
-
-
-@router.handle(staff_or_above(), state(REGISTER_STATE), lambda ctx: ctx.msg_type in ("text", "voice"))
-async def register_content(ctx: Context) -> str | None:
-    await conversation.reset(ctx)
-    return await _register(ctx, ctx.text)
-
-
-@router.handle(staff_or_above(), command("登记"))
-async def register(ctx: Context) -> str | None:
-    content = " ".join(ctx.args)
-    if not content:
-        await conversation.set_state(ctx, REGISTER_STATE, {})
-        return texts.REGISTER_ASK
-    return await _register(ctx, content)
-
-
 # Supervisors reopen resolved cases (§2); the citizen's 不满意 rating reopens through the rating flow.
-@router.handle(role("supervisor", "admin"), command("重办"))
+@router.handle(role(*policy.REOPEN_ROLES), command("重办"))
 async def reopen(ctx: Context) -> str | None:
     async def body(case: Case, rest: list[str]) -> str:
         person = bound_person(ctx)
@@ -307,9 +257,9 @@ async def reopen(ctx: Context) -> str | None:
 
 # Included after every other role router and before the citizen one: a bound officer's message
 # that no command matched gets the staff help instead of starting a citizen report.
-fallback_router = Router("staff-fallback")
+fallback_router = audience_router("staff-fallback", STAFF, staff_or_above())
 
 
-@fallback_router.handle(staff_or_above(), state("idle"), msg_type("text", "voice"))
+@fallback_router.handle(idle(), msg_type("text", "voice"))
 async def unknown_command(ctx: Context) -> str | None:
     return texts.UNKNOWN_COMMAND + "\n" + (await staff_help(ctx) or "")

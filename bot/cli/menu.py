@@ -29,10 +29,11 @@ def menu(push: bool) -> None:
         import aiohttp
 
         from bot.wechat.api import WeChatAPI
+        from storage.repositories.tokens import SqlTokenStore
 
         timeout = aiohttp.ClientTimeout(total=settings.api_timeout_seconds)
         async with aiohttp.ClientSession(timeout=timeout) as http:
-            rt.api = WeChatAPI(settings, rt.sessions, http, rt.clock)
+            rt.api = WeChatAPI(settings, SqlTokenStore(rt.sessions), http, rt.clock)
             return await rt.api.create_menu(MENU)
 
     result = run_with_runtime(body, settings)

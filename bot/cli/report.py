@@ -40,7 +40,7 @@ def report(month: str | None, first: str | None, last: str | None, fmt: str, out
         slug = f"{d1.isoformat()}_{d2.isoformat()}"
 
     # Imported here so `xinfang --help` stays quick and does not load the rules or openpyxl.
-    from bot.services import report as report_service
+    from bot.services import monthly_report as report_service
     from bot.services.statistics import Period, collect, month_period, range_period
 
     def period_for(rt: Runtime) -> Period:

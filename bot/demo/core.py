@@ -407,26 +407,13 @@ async def _create_schema(url: str) -> None:
         await engine.dispose()
 
 
-_warned: set[str] = set()
-
-
 async def _send_due(rt: Runtime) -> int:
-    try:
-        from bot.outbox_sender import send_due
-    except ImportError:
-        if "sender" not in _warned:
-            _warned.add("sender")
-            log.warning("outbox sender not available yet: outbound messages stay queued")
-        return 0
-    return int(await send_due(rt) or 0)
+    from bot.outbox_sender import send_due
+
+    return await send_due(rt)
 
 
 async def _run_due_jobs(rt: Runtime) -> dict[str, int]:
-    try:
-        from bot.jobs.scheduler import run_due_jobs
-    except ImportError:
-        if "jobs" not in _warned:
-            _warned.add("jobs")
-            log.warning("scheduler jobs not available yet")
-        return {}
+    from bot.jobs.scheduler import run_due_jobs
+
     return await run_due_jobs(rt)

@@ -15,24 +15,28 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.jobs import texts
+from bot import case_policy as policy
+from bot.case_policy import (
+    AUTO_CLOSE_DAYS,
+    DAILY_ALERT_TIME,
+    DEADLINE_CLOCKS,
+    DEADLINE_NUMBERS,
+    ESCALATION_DAYS,
+    FOLLOW_UP_CATCH_UP,
+    FOLLOW_UP_DAYS,
+    FOLLOW_UP_TIME,
+    NEAR_DUE_DAYS,
+)
 from bot.outbox import notify, notify_people, notify_person
 from bot.runtime import Runtime
+from bot.services import notice_texts as texts
+from bot.services.calendar import Calendar
 from bot.services.cases import Actor, can, record
-from bot.services.deadlines import Calendar
 from storage.models import Department, Person
-from storage.repositories import deadlines as sweeps
+from storage.repositories import deadline_sweeps as sweeps
 
 log = logging.getLogger(__name__)
 
-NEAR_DUE_DAYS = 3
-ESCALATION_DAYS = 3
-AUTO_CLOSE_DAYS = 7
-FOLLOW_UP_DAYS = 30
-# A 回头看 missed for longer than this (scheduler down for a week) is not sent any more.
-FOLLOW_UP_CATCH_UP = timedelta(days=7)
-DAILY_ALERT_TIME = time(9, 0)
-FOLLOW_UP_TIME = time(10, 0)
 # Past this, a missed daily run is skipped (no alerts at night); the next day's run covers the case.
 DAILY_GRACE = timedelta(hours=12)
 DIGEST_MAX_LINES = 30
@@ -90,7 +94,7 @@ async def near_due_alerts(rt: Runtime) -> int:
     horizon = datetime.combine(moment.date() + timedelta(days=NEAR_DUE_DAYS), time(23, 59, 59), tzinfo=rt.tz)
     sent = 0
     async with rt.sessions() as session, session.begin():
-        cases = await sweeps.near_due_cases(session, now=rt.now(), horizon=horizon)
+        cases = await sweeps.near_due_cases(session, DEADLINE_CLOCKS, now=rt.now(), horizon=horizon)
         targets = await _targets(session, cases, leaders=False)
         today = rt.local_now().date()
         for c in cases:
@@ -114,7 +118,7 @@ async def overdue_alerts(rt: Runtime) -> int:
     sent = 0
     async with rt.sessions() as session, session.begin():
         # Overdue as of the 09:00 moment (the dedupe key's moment), not merely by now.
-        cases = await sweeps.overdue_cases(session, due_before=moment)
+        cases = await sweeps.overdue_cases(session, DEADLINE_CLOCKS, due_before=moment)
         targets = await _targets(session, cases, leaders=True)
         for c in cases:
             label, command = _deadline_texts(c)
@@ -139,7 +143,7 @@ async def escalation_digest(rt: Runtime) -> int:
     threshold = datetime.combine(today - timedelta(days=ESCALATION_DAYS - 1), time(0, 0), tzinfo=rt.tz)
     sent = 0
     async with rt.sessions() as session, session.begin():
-        cases = await sweeps.overdue_cases(session, due_before=threshold)
+        cases = await sweeps.overdue_cases(session, DEADLINE_CLOCKS, due_before=threshold)
         if not cases:
             return 0
         supervisors = await sweeps.people_with_role(session, "supervisor")
@@ -153,7 +157,7 @@ async def escalation_digest(rt: Runtime) -> int:
             late=calendar.days_between(c.due_at, moment)) for i, c in enumerate(cases[:DIGEST_MAX_LINES], 1)]
         if len(cases) > DIGEST_MAX_LINES:
             lines.append(texts.ESCALATION_MORE.format(more=len(cases) - DIGEST_MAX_LINES))
-        text = (texts.ESCALATION_HEAD.format(today=_fmt_date(today), count=len(cases)) + "\n".join(lines)
+        text = (texts.ESCALATION_HEAD.format(today=_fmt_date(today), count=len(cases), **DEADLINE_NUMBERS) + "\n".join(lines)
                 + texts.ESCALATION_TAIL)
         sent += await notify_people(session, rt, supervisors, kind="escalation_digest", text=text,
                                     dedupe_key=f"escalation:{moment:%Y%m%d}",
@@ -178,16 +182,17 @@ async def auto_close(rt: Runtime) -> int:
     closed = 0
     async with rt.sessions() as session, session.begin():
         for case in await sweeps.resolved_unrated_cases(
-                session, resolved_before=rt.now() - timedelta(days=AUTO_CLOSE_DAYS)):
+                session, status=policy.RESOLVED, resolved_before=rt.now() - timedelta(days=AUTO_CLOSE_DAYS)):
             if not can(case, "close"):
                 continue
             resolved_at = case.resolved_at
             await record(session, rt, case, action="close", actor=Actor.system(), transition=True,
-                         text="办结后 7 日内未评价，自动结案", data={"auto": True})
+                         text=f"办结后 {AUTO_CLOSE_DAYS} 日内未评价，自动结案", data={"auto": True})
             case.closed_at = rt.now()
             await notify(session, rt, openid=case.citizen_openid, kind="auto_close", case_id=case.id,
                          text=texts.AUTO_CLOSE.format(number=case.number, title=case.title,
-                                                      resolved=_fmt_day(rt, resolved_at or rt.now())),
+                                                      resolved=_fmt_day(rt, resolved_at or rt.now()),
+                                                      **DEADLINE_NUMBERS),
                          dedupe_key=f"auto_close:c{case.id}:{resolved_at:%Y%m%dT%H%M%S}",
                          fields={"case": case.number})
             closed += 1
@@ -204,8 +209,9 @@ async def follow_up_reviews(rt: Runtime) -> int:
                               tzinfo=rt.tz)
     sent = 0
     async with rt.sessions() as session, session.begin():
-        cases = await sweeps.follow_up_cases(session, closed_after=cutoff - FOLLOW_UP_CATCH_UP,
-                                             closed_before=cutoff)
+        cases = await sweeps.follow_up_cases(session, status=policy.CLOSED,
+                                             satisfaction=policy.FOLLOW_UP_SATISFACTION,
+                                             closed_after=cutoff - FOLLOW_UP_CATCH_UP, closed_before=cutoff)
         owners = await sweeps.people_by_id(session, (c.owner_id for c in cases))
         for case in cases:
             closed = _fmt_day(rt, case.closed_at or rt.now())
@@ -218,6 +224,6 @@ async def follow_up_reviews(rt: Runtime) -> int:
             sent += await notify_person(session, rt, owners.get(case.owner_id or -1), kind="follow_up",
                                         case_id=case.id, dedupe_key=key,
                                         text=texts.FOLLOW_UP_OWNER.format(number=case.number, title=case.title,
-                                                                          reason=reason),
+                                                                          reason=reason, **DEADLINE_NUMBERS),
                                         fields={"case": case.number})
     return sent

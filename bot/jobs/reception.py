@@ -11,11 +11,11 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.jobs import texts
 from bot.outbox import notify, notify_people
 from bot.runtime import Runtime
+from bot.services import notice_texts as texts
 from bot.services import reception as svc
-from storage.repositories.deadlines import people_by_id
+from storage.repositories.deadline_sweeps import people_by_id
 
 
 async def _receivers(session: AsyncSession, occ: svc.Occurrence) -> list:  # type: ignore[type-arg]

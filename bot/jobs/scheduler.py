@@ -10,7 +10,6 @@ late within its grace time still runs — later than that, the next run covers i
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from bot import metrics
 from bot.jobs import alerts, campaign_jobs, reception
 from bot.runtime import Runtime
 from bot.services import reception as reception_service
+from bot.services import report_drafts
 
 log = logging.getLogger(__name__)
 
@@ -30,16 +30,9 @@ JobFn = Callable[[Runtime], Awaitable[int]]
 
 
 async def draft_reminders(rt: Runtime) -> int:
-    """30 minutes after an unfinished report: the citizen-reporting service owns the drafts."""
-    if importlib.util.find_spec("bot.services.reporting") is None:
-        return 0
-    from bot.services import reporting
-
-    remind = getattr(reporting, "remind_stale_drafts", None)
-    if remind is None:
-        return 0
+    """30 minutes after an unfinished report (``bot.services.report_drafts`` owns the drafts)."""
     async with rt.sessions() as session, session.begin():
-        return int(await remind(session, rt) or 0)
+        return await report_drafts.remind_stale_drafts(session, rt)
 
 
 @dataclass(frozen=True)

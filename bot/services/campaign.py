@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import case_policy as policy
 from bot.runtime import Runtime
 from bot.services import people as people_service
 from bot.services.reception import SessionError, find_person
@@ -30,8 +31,8 @@ from storage.models import (
 from storage.models.campaign import PHASES
 from storage.repositories.departments import department_named
 
-RESOLVED = ("resolved", "closed")
-OPEN = ("registered", "accepted", "in_progress")
+RESOLVED = (policy.RESOLVED, policy.CLOSED)
+OPEN = policy.OPEN_STATUSES
 
 
 class CampaignError(ValueError):
@@ -226,11 +227,8 @@ def percent(value: float | None) -> str:
 
 
 def is_overdue(case: Case, now: datetime) -> bool:
-    if case.status == "registered":
-        return case.ack_due_at is not None and case.ack_due_at < now
-    if case.status in ("accepted", "in_progress"):
-        return case.resolve_due_at is not None and case.resolve_due_at < now
-    return False
+    _, due = policy.running_deadline(case)
+    return due is not None and due < now
 
 
 async def problem_cases(session: AsyncSession, campaign_id: int) -> list[Case]:

@@ -17,12 +17,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.case_policy import STATUS_LABELS
 from bot.runtime import Runtime
 from bot.services import campaign as svc
 from bot.services import campaign_work as work
-from bot.services.cases import STATUS_LABELS
 from bot.services.ledger import SOURCE_LABELS
-from bot.services.report import style_header
+from bot.services.monthly_report import style_header
 from nlp import mask_pii
 from storage.models import (
     Campaign,

@@ -15,15 +15,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.case_policy import RESOLVE_DAYS, SEE_ALL_ROLES, can_see
 from bot.outbox import notify, notify_people
 from bot.runtime import Runtime
 from bot.services import campaign as svc
 from bot.services import campaign_texts as texts
 from bot.services import reception as reception_service
 from bot.services import workflow
-from bot.services.case_lookup import can_see
+from bot.services.calendar import Calendar
 from bot.services.cases import Actor, can, file_case, record
-from bot.services.deadlines import RESOLVE_DAYS, Calendar
 from bot.services.workflow import Outcome
 from storage.models import (
     Campaign,
@@ -35,7 +35,7 @@ from storage.models import (
     Department,
     Person,
 )
-from storage.models.campaign import ADOPTIONS, RISK_LEVELS, VISIT_FORMS
+from storage.models.campaign import ADOPTIONS, REVIEW_RESULTS, RISK_LEVELS, VISIT_FORMS
 from storage.repositories.departments import department_named
 
 SUGGESTION_KIND = "建议意见类"
@@ -178,7 +178,7 @@ async def visit_for(session: AsyncSession, person: Person, visit_id: int) -> Cam
     visit = await session.get(CampaignVisit, visit_id)
     if visit is None:
         return None
-    if person.role in ("supervisor", "admin"):
+    if person.role in SEE_ALL_ROLES:
         return visit
     s = await session.get(reception_service.ReceptionSession, visit.reception_session_id)
     if s is not None and (s.leader_id == person.id or person.id in (s.companion_ids or [])):
@@ -192,9 +192,15 @@ async def visit_for(session: AsyncSession, person: Person, visit_id: int) -> Cam
     return None
 
 
+async def visit_place(session: AsyncSession, visit: CampaignVisit) -> str:
+    """Where the visit's reception session takes place ("" if the session is gone)."""
+    s = await session.get(reception_service.ReceptionSession, visit.reception_session_id)
+    return s.place if s is not None else ""
+
+
 async def close_on_the_spot(session: AsyncSession, rt: Runtime, person: Person, case: Case, result: str) -> Outcome:
     """Accept (if still registered) and resolve in one go: the problem was settled at the visit."""
-    if case.status == "registered":
+    if can(case, "accept"):
         accepted = await workflow.accept(session, rt, case, person)
         if not accepted.ok:
             return accepted
@@ -337,6 +343,8 @@ async def review_case(session: AsyncSession, rt: Runtime, person: Person, case: 
     """回头看 verdict on a resolved campaign case; 反弹 reopens it (back to 办理中, new deadline)."""
     if case.campaign_id is None:
         return _fail("not_campaign", case)
+    if result not in REVIEW_RESULTS:
+        return _fail("bad_result", case)
     if case.status not in svc.RESOLVED:
         return _fail("status", case, status=case.status)
     if result == "反弹" and not note.strip():

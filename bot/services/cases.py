@@ -12,8 +12,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import case_policy as policy
+from bot.case_policy import ACK_DAYS, TRANSITIONS
 from bot.runtime import Runtime
-from bot.services.deadlines import ACK_DAYS, Calendar
+from bot.services.calendar import Calendar
 from nlp import Decision
 from storage.models import Attachment, Case, CaseEvent, Person
 from storage.repositories.departments import department_named
@@ -25,29 +27,6 @@ NEW_CASE_NOTICE = (
     "【新件】{number} {title}\n类别：{category}（{group}）\n受理期限：{ack_due}\n"
     "发送“详情 {number}”查看，“受理 {number}”受理。"
 )
-
-# action -> (statuses it may start from, status it leads to)
-TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    "accept": (frozenset({"registered"}), "accepted"),
-    "decline": (frozenset({"registered"}), "declined"),
-    "start": (frozenset({"accepted"}), "in_progress"),
-    "resolve": (frozenset({"accepted", "in_progress"}), "resolved"),
-    "close": (frozenset({"resolved"}), "closed"),
-    "reopen": (frozenset({"resolved", "closed"}), "in_progress"),
-}
-
-STATUS_LABELS = {
-    "registered": "已登记",
-    "accepted": "已受理",
-    "declined": "不予受理",
-    "in_progress": "办理中",
-    "resolved": "已办结",
-    "closed": "已结案",
-}
-
-ROLE_LABELS = {"citizen": "群众", "staff": "工作人员", "leader": "领导", "supervisor": "督查室",
-               "admin": "管理员", "system": "系统"}
-
 
 @dataclass(frozen=True)
 class Actor:
@@ -71,8 +50,8 @@ class Actor:
 
 
 def can(case: Case, action: str) -> bool:
-    allowed, _ = TRANSITIONS[action]
-    return case.status in allowed
+    """May ``case`` take ``action`` now (``bot.case_policy.TRANSITIONS``)?"""
+    return policy.can(case.status, action)
 
 
 def make_title(content: str) -> str:
@@ -137,7 +116,7 @@ async def file_case(
         department_id=dept.id if dept else None, score=decision.score,
         keywords=[[k, w] for k, w in decision.keywords], urgent_flags=list(decision.urgent),
         group_risk=bool(decision.urgent), location_text=location_text, latitude=latitude,
-        longitude=longitude, phone=phone, source=source, status="registered", registered_at=now,
+        longitude=longitude, phone=phone, source=source, status=policy.REGISTERED, registered_at=now,
         ack_due_at=calendar.add_days(now, ack_days), registered_by_id=actor.person_id,
         campaign_id=campaign_id, risk_level=risk_level, updated_at=now,
         transfer_count=0, review_level=0, reopened_count=0,
@@ -156,7 +135,7 @@ async def file_case(
 async def notify_new_case(session: AsyncSession, rt: Runtime, case: Case) -> int:
     """Tell the routed department's bound staff that a new case is waiting for them (新件提醒)."""
     from bot.outbox import notify_people
-    from storage.repositories.deadlines import department_staff
+    from storage.repositories.deadline_sweeps import department_staff
 
     staff = (await department_staff(session, [case.department_id])).get(case.department_id, [])
     due = case.ack_due_at.astimezone(rt.tz).strftime("%Y年%m月%d日") if case.ack_due_at else "—"

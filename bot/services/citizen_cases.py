@@ -1,5 +1,6 @@
 """What a citizen can see and add to: their own cases (查询), one case's public timeline
-(查询 <编号>), and supplementary material (补充 <编号>) passed on to whoever handles the case.
+(查询 <编号>), supplementary material (补充 <编号>) passed on to whoever handles the case, and the
+case a rating is for. The 补充 conversation is ``handlers.flows.supplement``; it calls these.
 
 A citizen only ever sees their own cases; asking for someone else's number gets the same answer
 as a number that does not exist. Staff appear in the timeline as role + department, never by name.
@@ -7,31 +8,30 @@ as a number that does not exist. Staff appear in the timeline as role + departme
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.dispatch import Context
+from bot import case_policy as policy
+from bot.case_policy import SUPPLEMENTABLE_STATUSES, running_deadline, status_label
 from bot.outbox import notify_people
 from bot.runtime import Runtime
-from bot.services import conversation, media
-from bot.services.cases import STATUS_LABELS, Actor, record
-from bot.services.reporting import FLOW_STATES, Reply
+from bot.services.case_queries import parse_number
+from bot.services.cases import Actor, record
 from storage.models import Attachment, Case, Department, Person
 from storage.repositories.cases import (
     active_people,
     citizen_case,
     citizen_cases,
+    latest_unrated_case,
     people_by_ids,
     public_events,
 )
 
-SUPPLEMENT = "report_supplement"
-DONE_WORDS = frozenset({"完成", "结束", "好了", "没有了", "取消"})
-NUMBER_RE = re.compile(r"^XF\d{8}-\d{4,}$", re.IGNORECASE)
-SUPPLEMENTABLE = ("registered", "accepted", "in_progress", "resolved")
+__all__ = ["CaseLine", "CaseView", "TimelineEntry", "add_material", "case_view", "citizen_case", "my_cases",
+           "own_case", "parse_number", "supplement_target", "unrated_case"]
+
 MAX_SUPPLEMENT = 5000
 
 SUPPLEMENT_NOTICE = "群众对 {number}（{title}）补充了材料：{what}\n发送“详情 {number}”查看。"
@@ -68,28 +68,17 @@ class CaseView:
     entries: list[TimelineEntry]
 
 
-def parse_number(arg: str | None) -> str | None:
-    if not arg:
-        return None
-    arg = arg.strip().upper()
-    return arg if NUMBER_RE.match(arg) else None
-
-
 def next_deadline(case: Case) -> tuple[str | None, datetime | None]:
-    if case.status == "registered":
-        return "ack", case.ack_due_at
-    if case.status in ("accepted", "in_progress"):
-        return ("review" if case.reopened_count else "resolve"), case.resolve_due_at
-    return None, None
+    return running_deadline(case)
 
 
 async def my_cases(session: AsyncSession, rt: Runtime, openid: str) -> list[CaseLine]:
     lines = []
     for case in await citizen_cases(session, openid):
         kind, due = next_deadline(case)
-        lines.append(CaseLine(case.number, case.title, STATUS_LABELS.get(case.status, case.status), kind,
+        lines.append(CaseLine(case.number, case.title, status_label(case.status), kind,
                               due.astimezone(rt.tz).date() if due else None,
-                              case.status == "resolved" and case.satisfaction is None))
+                              case.status == policy.RESOLVED and case.satisfaction is None))
     return lines
 
 
@@ -111,57 +100,41 @@ async def case_view(session: AsyncSession, rt: Runtime, openid: str, number: str
                                      dept.name if dept else None, text))
     kind, due = next_deadline(case)
     own_dept = await session.get(Department, case.department_id) if case.department_id else None
-    return CaseView(case.number, case.title, STATUS_LABELS.get(case.status, case.status), case.category,
+    return CaseView(case.number, case.title, status_label(case.status), case.category,
                     own_dept.name if own_dept else "待分办", kind,
                     due.astimezone(rt.tz).date() if due else None, entries)
 
 
 # ---- 补充 ---------------------------------------------------------------------------------------
 
-async def start_supplement(ctx: Context, arg: str | None, rest: str) -> Reply:
-    """``补充 <编号> [内容]``: with content it is added at once, otherwise we wait for it."""
-    conv = await conversation.load(ctx)
-    if conv.state in FLOW_STATES:
-        return Reply("finish_report_first")
-    number = parse_number(arg)
-    if number is None:
-        return Reply("supplement_usage")
-    case = await citizen_case(ctx.session, ctx.openid, number)
+@dataclass(frozen=True)
+class SupplementTarget:
+    """The case a 补充 is for, or why there is none (``problem``: a reply key)."""
+
+    case: Case | None
+    problem: str | None = None
+    status: str = ""  # the case's status label, for "case_not_open"
+
+
+async def supplement_target(session: AsyncSession, openid: str, number: str) -> SupplementTarget:
+    """The citizen's own case ``number`` if it still takes material."""
+    case = await citizen_case(session, openid, number)
     if case is None:
-        return Reply("case_not_found", {"number": number})
-    if case.status not in SUPPLEMENTABLE:
-        return Reply("case_not_open", {"number": case.number, "status": STATUS_LABELS.get(case.status, case.status)})
-    if rest.strip():
-        await add_material(ctx.session, ctx.rt, case, ctx.openid, text=rest.strip())
-        return Reply("supplement_added", {"number": case.number})
-    await conversation.set_state(ctx, SUPPLEMENT, {"case_id": case.id, "number": case.number})
-    return Reply("supplement_waiting", {"number": case.number})
+        return SupplementTarget(None, "case_not_found")
+    if case.status not in SUPPLEMENTABLE_STATUSES:
+        return SupplementTarget(case, "case_not_open", status_label(case.status))
+    return SupplementTarget(case)
 
 
-async def continue_supplement(ctx: Context) -> Reply:
-    """A message while in the supplement state: text ends it, photos keep coming until 完成."""
-    conv = await conversation.load(ctx)
-    data = dict(conv.data or {})
-    case = await ctx.session.get(Case, data.get("case_id") or 0)
-    if case is None or case.citizen_openid != ctx.openid:
-        await conversation.reset(ctx)
-        return Reply("help")
-    if ctx.msg_type in ("text", "voice") and ctx.text in DONE_WORDS:
-        await conversation.reset(ctx)
-        return Reply("supplement_done", {"number": case.number})
-    if ctx.msg_type in ("image", "voice", "video", "shortvideo"):
-        attachment = await media.attach_message_media(ctx.session, ctx.rt, ctx.openid, ctx.msg_type, ctx.fields)
-        kind = attachment.kind
-        await add_material(ctx.session, ctx.rt, case, ctx.openid, attachment=attachment)
-        if kind != "voice" or not ctx.text:
-            return Reply("supplement_media_added", {"number": case.number})
-        await conversation.reset(ctx)
-        return Reply("supplement_added", {"number": case.number})
-    if ctx.msg_type in ("text",) and ctx.text:
-        await add_material(ctx.session, ctx.rt, case, ctx.openid, text=ctx.text)
-        await conversation.reset(ctx)
-        return Reply("supplement_added", {"number": case.number})
-    return Reply("supplement_waiting", {"number": case.number})
+async def own_case(session: AsyncSession, openid: str, case_id: int | None) -> Case | None:
+    """The case with ``case_id`` if ``openid`` filed it (a flow's remembered case), else None."""
+    case = await session.get(Case, case_id or 0)
+    return case if case is not None and case.citizen_openid == openid else None
+
+
+async def unrated_case(session: AsyncSession, openid: str) -> Case | None:
+    """The citizen's most recently resolved case still waiting for a rating."""
+    return await latest_unrated_case(session, openid, status=policy.RESOLVED)
 
 
 async def add_material(

@@ -17,13 +17,13 @@ from typing import IO, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.case_policy import STATUS_LABELS
 from bot.runtime import Runtime
-from bot.services.cases import STATUS_LABELS
-from bot.services.deadlines import Calendar
+from bot.services.calendar import Calendar
 from bot.services.statistics import SATISFACTION_LABELS, Period
 from nlp import mask_pii
 from storage.models import Case
-from storage.repositories import statistics as repo
+from storage.repositories import case_figures as repo
 
 SOURCE_LABELS = {"wechat": "微信", "reception": "接访日", "letter": "来信", "phone": "来电",
                  "排查": "排查", "下访": "下访"}
@@ -185,7 +185,7 @@ def csv_bytes(rows: Sequence[LedgerRow]) -> bytes:
 def write_xlsx(rows: Sequence[LedgerRow], path: Path, *, title: str = "信访台账") -> None:
     from openpyxl import Workbook
 
-    from bot.services.report import style_header
+    from bot.services.monthly_report import style_header
 
     wb = Workbook()
     ws = wb.active

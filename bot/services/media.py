@@ -17,8 +17,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,11 +39,21 @@ DOWNLOAD_TIMEOUT_SECONDS = 3.0
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
 
 
-def new_attachment(rt: Runtime, openid: str, fields: dict, kind: str) -> Attachment:
+@dataclass(frozen=True)
+class InboundMedia:
+    """What a photo / voice / video message carries (the chat side reads it off the message)."""
+
+    kind: str  # image / voice / video
+    media_id: str | None
+    pic_url: str | None = None
+    recognition: str | None = None  # a voice message's speech recognition
+
+
+def new_attachment(rt: Runtime, openid: str, media: InboundMedia) -> Attachment:
     """An attachment row for an inbound image/voice message (not yet linked to a case)."""
-    recognition = (fields.get("Recognition") or None) if kind == "voice" else None
-    return Attachment(openid=openid, kind=kind, media_id=fields.get("MediaId") or None,
-                      pic_url=fields.get("PicUrl") or None, recognition=recognition, created_at=rt.now())
+    recognition = media.recognition if media.kind == "voice" else None
+    return Attachment(openid=openid, kind=media.kind, media_id=media.media_id, pic_url=media.pic_url,
+                      recognition=recognition, created_at=rt.now())
 
 
 def download_after_commit(session: AsyncSession, rt: Runtime, attachment: Attachment) -> None:
@@ -172,14 +182,12 @@ def _key_for(rt: Runtime, attachment: Attachment, content_type: str) -> str:
     return f"{day}/{name}.{extension_for(content_type)}"
 
 
-async def attach_message_media(session: AsyncSession, rt: Runtime, openid: str, msg_type: str,
-                               fields: dict[str, Any]) -> Attachment:
+async def attach_media(session: AsyncSession, rt: Runtime, openid: str, media: InboundMedia) -> Attachment:
     """Store the photo / voice / video of an inbound message as an attachment (not yet on a case)
     and fetch its media once the message's transaction commits (WeChat keeps it only 3 days)."""
-    kind = "video" if msg_type in ("video", "shortvideo") else msg_type
-    attachment = new_attachment(rt, openid, fields, kind)
+    attachment = new_attachment(rt, openid, media)
     session.add(attachment)
     await session.flush()
-    if kind in ("image", "voice"):
+    if media.kind in ("image", "voice"):
         download_after_commit(session, rt, attachment)
     return attachment

@@ -1,6 +1,6 @@
 """Satisfaction rating after a case is resolved: 1 满意, 2 基本满意, 3 不满意.
 
-``request_rating`` is called by the resolve action (办结) in the same transaction. ``1`` and ``2``
+The request (``bot.services.rating_request``) goes out with the resolve action (办结). ``1`` and ``2``
 close the case; ``3`` reopens it for review (复查) through ``bot.services.workflow.reopen`` (which
 tells the owner 首问, the leader in charge and the department) and asks the citizen why; the reason
 arrives later through ``add_reason`` and is passed on to the same people.
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.outbox import notify, notify_people
+from bot.outbox import notify_people
 from bot.runtime import Runtime
 from bot.services import workflow
 from bot.services.cases import Actor, can, record
@@ -22,8 +22,7 @@ from storage.repositories.cases import active_people
 SCORES = {1: "满意", 2: "基本满意", 3: "不满意"}
 UNSATISFIED = 3
 
-# Outbound texts (citizen and staff notifications).
-RATING_REQUEST = "请对 {number}（{title}）的办理结果进行评价：回复 1 满意，2 基本满意，3 不满意。"
+# Outbound text to the people responsible for the case.
 REASON_NOTICE = "群众对 {number} 不满意的理由：{reason}"
 
 
@@ -37,15 +36,6 @@ class RatingOutcome:
     reopened: bool = False
     needs_reason: bool = False
     error: str | None = None  # not_yours / not_resolved / already_rated / bad_score
-
-
-async def request_rating(session: AsyncSession, rt: Runtime, case: Case) -> bool:
-    """Queue the rating request to the citizen (once per resolution)."""
-    resolved_at = case.resolved_at or rt.now()
-    text = RATING_REQUEST.format(number=case.number, title=case.title)
-    return await notify(session, rt, openid=case.citizen_openid, kind="rating_request", text=text,
-                        case_id=case.id, dedupe_key=f"rating_request:{case.id}:{resolved_at.isoformat()}",
-                        fields={"number": case.number, "result": (case.result or "")[:20]})
 
 
 async def rate(

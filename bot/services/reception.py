@@ -19,10 +19,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.jobs import texts
 from bot.outbox import notify
 from bot.runtime import Runtime
-from bot.services.deadlines import Calendar
+from bot.services import notice_texts as texts
+from bot.services.calendar import Calendar
 from storage.models import Case, Person
 from storage.models.reception import (
     MAX_PEOPLE,
@@ -366,6 +366,12 @@ def booking_subject(booking: ReceptionBooking) -> str:
     if case is not None:
         return f"{case.number} {case.title}（{case.category}）"
     return booking.description or "（未说明事项）"
+
+
+async def subject_of(session: AsyncSession, booking: ReceptionBooking) -> str:
+    """``booking_subject`` of a booking just made (its case relationship loaded first)."""
+    await session.refresh(booking, ["case"])
+    return booking_subject(booking)
 
 
 # ---- cancellations --------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.case_policy import OPEN_STATUSES
 from bot.outbox import notify_person
 from bot.runtime import Runtime
 from bot.services.cases import Actor, record
@@ -67,6 +68,7 @@ async def link_repeat(session: AsyncSession, rt: Runtime, case: Case) -> Case | 
     if not case.citizen_openid:
         return None
     candidates = await citizen_open_or_recent_cases(session, case.citizen_openid,
+                                                    open_statuses=OPEN_STATUSES,
                                                     since=rt.now() - REPEAT_WINDOW, exclude_id=case.id)
     best, best_score = None, 0.0
     mine = bigrams(case.content)

@@ -1,7 +1,7 @@
 """Statistics for a period: the figures of the summary report (检查总结) and the leaders' `统计` in chat.
 
 A period is a range of local (Asia/Shanghai) days; "this month" and "last month" are calendar months.
-The figures come from aggregate queries (``storage.repositories.statistics``); this module only
+The figures come from aggregate queries (``storage.repositories.case_figures``); this module only
 combines them, compares with the previous period of the same length and formats the chat version.
 """
 
@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.case_policy import STATUS_LABELS
 from bot.runtime import Runtime
-from bot.services.cases import STATUS_LABELS
 from storage.models import Case, Person
-from storage.repositories import statistics as repo
+from storage.repositories import case_figures as repo
 
 SATISFACTION_LABELS = {1: "满意", 2: "基本满意", 3: "不满意"}
 TREND_MONTHS = 6
@@ -198,13 +198,11 @@ async def reception_figures(
     """Sessions held and visitors received in the period (up to ``as_of``), from the reception tables.
 
     Recurring sessions only get an occurrence row once somebody books, so held sessions are the
-    session rules expanded over the period's days, less cancelled occurrences. Until the reception
-    tables exist this reports zeros with ``available=False``.
+    session rules expanded over the period's days, less cancelled occurrences. A database without
+    the reception tables (one made for a single test) reports zeros with ``available=False``.
     """
-    try:
-        from storage.models.reception import ReceptionBooking, ReceptionOccurrence, ReceptionSession
-    except ImportError:
-        return ReceptionFigures()
+    from storage.models.reception import ReceptionBooking, ReceptionOccurrence, ReceptionSession
+
     conn = await session.connection()
     tables = ("reception_sessions", "reception_occurrences", "reception_bookings")
     if not await conn.run_sync(lambda c: all(inspect(c).has_table(t) for t in tables)):

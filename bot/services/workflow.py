@@ -23,34 +23,40 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import case_policy as policy
+from bot.case_policy import (
+    DEADLINE_NUMBERS,
+    MAX_COMMITTED_DAYS,
+    MAX_EXTENSION_DAYS,
+    MAX_SUPERVISION_DAYS,
+    PING_PONG_AFTER,
+    RESOLVE_DAYS,
+    REVIEW_DAYS,
+    SUPERVISE_ROLES,
+    status_label,
+)
 from bot.outbox import notify, notify_people, notify_person
 from bot.runtime import Runtime
 from bot.services import people as people_service
-from bot.services.case_lookup import can_see
-from bot.services.cases import STATUS_LABELS, Actor, can, file_case, record
-from bot.services.deadlines import MAX_EXTENSION_DAYS, RESOLVE_DAYS, REVIEW_DAYS, Calendar
+from bot.services.calendar import Calendar
+from bot.services.cases import Actor, can, file_case, record
+from bot.services.rating_request import request_rating
 from storage.models import Case, CaseEvent, Person
 from storage.repositories.departments import department_named
 
 log = logging.getLogger(__name__)
-
-STAFF_ROLES = frozenset({"staff", "leader", "supervisor", "admin"})
-SUPERVISE_ROLES = frozenset({"leader", "supervisor", "admin"})
-# Transfers after which a transfer back to an earlier department is 退单 ping-pong for 督查室.
-PING_PONG_AFTER = 2
-MAX_COMMITTED_DAYS = RESOLVE_DAYS
 
 # ---- messages ------------------------------------------------------------------------------------
 
 CITIZEN_ACCEPTED = ("您反映的事项（{number}）已受理，承办单位：{dept}，办理期限至{due}。"
                     "发送“查询 {number}”可查看进度。")
 CITIZEN_DECLINED = ("您反映的事项（{number}）不予受理。理由：{reason}\n"
-                    "如对该决定不服，可在收到本告知之日起30日内发送“申请复查 {number}”，请求上一级机关复查。")
+                    "如对该决定不服，可在收到本告知之日起{review_request_days}日内发送“申请复查 {number}”，请求上一级机关复查。")
 CITIZEN_REPLY = "关于您反映的事项（{number}），{dept}回复：{text}"
 CITIZEN_TRANSFERRED = "您反映的事项（{number}）已转交{dept}办理，办理进度可发送“查询 {number}”查看。"
 CITIZEN_EXTENDED = "您反映的事项（{number}）因{reason}，办理期限延长{days}天，至{due}。"
 CITIZEN_RESULT = ("您反映的事项（{number}）已办结。处理意见：{result}\n"
-                  "如对处理意见不服，可在收到之日起30日内发送“申请复查 {number}”。")
+                  "如对处理意见不服，可在收到之日起{review_request_days}日内发送“申请复查 {number}”。")
 CITIZEN_REOPENED = "您反映的事项（{number}）已重新办理，我们会尽快给您答复。"
 
 STAFF_ACCEPTED = "【受理】{number} {title} 已由{who}受理，期限至{due}。"
@@ -103,9 +109,7 @@ def who(person: Person) -> str:
 
 
 def _staff_allowed(person: Person | None, case: Case | None = None) -> bool:
-    if person is None or not person.active or person.role not in STAFF_ROLES:
-        return False
-    return case is None or can_see(person, case)
+    return policy.may_act_on(person, case)
 
 
 def _base(case: Case) -> dict[str, Any]:
@@ -116,7 +120,7 @@ async def _citizen(session: AsyncSession, rt: Runtime, case: Case, kind: str, te
                    **fields: Any) -> None:
     if not case.citizen_openid:
         return  # walk-in or letter without an openid: staff pass it on by phone or post
-    data = {"number": case.number, "status": STATUS_LABELS.get(case.status, case.status),
+    data = {"number": case.number, "status": status_label(case.status),
             "content": text[:200], **{k: str(v) for k, v in fields.items()}}
     await notify(session, rt, openid=case.citizen_openid, kind=kind, text=text, case_id=case.id, fields=data)
 
@@ -177,11 +181,11 @@ async def decline(session: AsyncSession, rt: Runtime, case: Case, person: Person
     if not can(case, "decline"):
         return _fail("status", case, status=case.status)
     case.decline_reason = reason
-    # The review window (30 days) runs from the notice; the scheduler reads it from review_due_at.
+    # The 申请复查 window runs from the notice. Recorded for the review chain; nothing reads it yet.
     case.review_due_at = _calendar(rt).add_days(rt.now(), REVIEW_DAYS)
     await record(session, rt, case, action="decline", actor=Actor.of(person), text=reason, transition=True)
     await _refresh_people(session, case)
-    await _citizen(session, rt, case, "decline_notice", CITIZEN_DECLINED.format(number=case.number, reason=reason),
+    await _citizen(session, rt, case, "decline_notice", CITIZEN_DECLINED.format(number=case.number, reason=reason, **DEADLINE_NUMBERS),
                    reason=reason)
     await _colleagues(session, rt, case, "staff_update",
                       STAFF_DECLINED.format(**_base(case), reason=reason), actor=person)
@@ -194,7 +198,7 @@ async def reply(session: AsyncSession, rt: Runtime, case: Case, person: Person, 
         return _fail("forbidden", case)
     if not text.strip():
         return _fail("text_required", case)
-    if case.status in ("declined", "closed"):
+    if case.status in policy.FINISHED_STATUSES:
         return _fail("status", case, status=case.status)
     transition = can(case, "start")
     await record(session, rt, case, action="reply", actor=Actor.of(person), text=text)
@@ -227,7 +231,7 @@ async def transfer(session: AsyncSession, rt: Runtime, case: Case, person: Perso
         return _fail("forbidden", case)
     if not reason.strip():
         return _fail("reason_required", case)
-    if not case.is_open:
+    if not policy.is_open(case.status):
         return _fail("status", case, status=case.status)
     target = await department_named(session, department, create=False)
     if target is None:
@@ -236,7 +240,7 @@ async def transfer(session: AsyncSession, rt: Runtime, case: Case, person: Perso
         return _fail("same_department", case, department=target.name)
     old = case.department
     past = await _past_departments(session, case)
-    if (person.role not in ("supervisor", "admin") and case.transfer_count >= PING_PONG_AFTER
+    if (person.role not in policy.SEE_ALL_ROLES and case.transfer_count >= PING_PONG_AFTER
             and target.name in past):
         await record(session, rt, case, action="transfer_disputed", actor=Actor.of(person), text=reason,
                      public=False, data={"from": old.name, "to": target.name, "transfers": case.transfer_count})
@@ -273,7 +277,7 @@ async def extend(session: AsyncSession, rt: Runtime, case: Case, person: Person,
         return _fail("forbidden", case)
     if not reason.strip():
         return _fail("reason_required", case)
-    if case.status not in ("accepted", "in_progress") or case.resolve_due_at is None:
+    if case.status not in policy.RESOLVE_CLOCK_STATUSES or case.resolve_due_at is None:
         return _fail("status", case, status=case.status)
     if case.extension_days:
         return _fail("already_extended", case, days=case.extension_days)
@@ -316,21 +320,12 @@ async def resolve(session: AsyncSession, rt: Runtime, case: Case, person: Person
     case.resolved_at = now
     case.review_due_at = _calendar(rt).add_days(now, REVIEW_DAYS)
     await record(session, rt, case, action="resolve", actor=Actor.of(person), text=result, transition=True)
-    await _citizen(session, rt, case, "result_notice", CITIZEN_RESULT.format(number=case.number, result=result),
+    await _citizen(session, rt, case, "result_notice", CITIZEN_RESULT.format(number=case.number, result=result, **DEADLINE_NUMBERS),
                    result=result[:100])
     await _colleagues(session, rt, case, "staff_update", STAFF_RESOLVED.format(**_base(case), result=result),
                       actor=person)
-    await _request_rating(session, rt, case)
-    return _ok(case)
-
-
-async def _request_rating(session: AsyncSession, rt: Runtime, case: Case) -> None:
-    try:
-        from bot.services.rating import request_rating
-    except ImportError:  # the citizen rating flow ships separately; the result notice still went out
-        log.warning("bot.services.rating missing: no rating request for %s", case.number)
-        return
     await request_rating(session, rt, case)
+    return _ok(case)
 
 
 async def confirm_resolve(session: AsyncSession, rt: Runtime, case: Case, person: Person) -> Outcome:
@@ -385,11 +380,11 @@ async def recategorise(session: AsyncSession, rt: Runtime, case: Case, person: P
 
 async def take_charge(session: AsyncSession, rt: Runtime, case: Case, person: Person) -> Outcome:
     """包案: a leader takes personal charge and gets every update on the case."""
-    if person is None or person.role != "leader" or not person.active:
+    if person is None or person.role not in policy.TAKE_CHARGE_ROLES or not person.active:
         return _fail("forbidden", case)
     if not _staff_allowed(person, case):
         return _fail("forbidden", case)
-    if case.status in ("declined", "closed"):
+    if case.status in policy.FINISHED_STATUSES:
         return _fail("status", case, status=case.status)
     if case.leader_id == person.id:
         return _fail("already_yours", case)
@@ -412,15 +407,15 @@ async def supervise(session: AsyncSession, rt: Runtime, case: Case, person: Pers
         return _fail("forbidden", case)
     if not opinion.strip():
         return _fail("reason_required", case)
-    if not case.is_open:
+    if not policy.is_open(case.status):
         return _fail("status", case, status=case.status)
-    if days is not None and not 1 <= days <= RESOLVE_DAYS:
-        return _fail("bad_days", case, max=RESOLVE_DAYS)
+    if days is not None and not 1 <= days <= MAX_SUPERVISION_DAYS:
+        return _fail("bad_days", case, max=MAX_SUPERVISION_DAYS)
     data: dict[str, Any] = {"days": days}
     due_text = ""
     if days is not None:
         due = _calendar(rt).add_days(rt.now(), days)
-        if case.status == "registered":
+        if case.status in policy.ACK_CLOCK_STATUSES:
             data["old_due"] = case.ack_due_at.isoformat() if case.ack_due_at else None
             case.ack_due_at = due
         else:
@@ -443,7 +438,7 @@ async def reopen(session: AsyncSession, rt: Runtime, case: Case, *, actor: Actor
     The owner, the leader in charge and the department are told; the case gets a review deadline.
     """
     if actor.role != "citizen" and actor.role != "system":
-        if person is None or person.role not in ("supervisor", "admin") or not person.active:
+        if person is None or person.role not in policy.REOPEN_ROLES or not person.active:
             return _fail("forbidden", case)
     if not can(case, "reopen"):
         return _fail("status", case, status=case.status)

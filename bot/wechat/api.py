@@ -27,8 +27,7 @@ import aiohttp
 
 from bot.clock import Clock
 from bot.settings import Settings
-from bot.wechat.tokens import FetchedToken, TokenCache
-from storage.engine import SessionFactory
+from bot.wechat.tokens import FetchedToken, TokenCache, TokenStore
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +77,7 @@ class WeChatAPI:
     def __init__(
         self,
         settings: Settings,
-        session_factory: SessionFactory,
+        token_store: TokenStore,
         http: aiohttp.ClientSession,
         clock: Clock,
         holder: str | None = None,
@@ -101,7 +100,7 @@ class WeChatAPI:
         self._use_stable = use_stable_token
         self.holder = holder or default_holder()
         self.tokens = TokenCache(
-            session_factory,
+            token_store,
             settings.wechat_appid,
             clock,
             self.holder,

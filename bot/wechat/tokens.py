@@ -1,10 +1,12 @@
-"""The access token cache shared by every worker process, kept in the ``access_tokens`` table.
+"""The access token cache shared by every worker process, kept in a ``TokenStore`` passed in.
 
 WeChat hands out one access token per account at a time, so all workers must use the same one and
 only one of them may refresh it: a second refresh through ``/cgi-bin/token`` would invalidate the
 token the others still hold. A worker refreshes only while it holds a short lease on the row, taken
 with one atomic ``UPDATE ... WHERE lease is free``; the others poll the row until the new token is
-there. This works the same on SQLite and PostgreSQL and needs no advisory locks.
+there. The store is an interface: the database implements it (``storage.repositories.tokens``,
+one atomic ``UPDATE`` per lease, the same on SQLite and PostgreSQL, no advisory locks), and this
+module imports no storage.
 
 No database transaction is held open while the token is fetched over HTTP: on SQLite every
 transaction takes the write lock, and a slow WeChat must not block every other unit of work.
@@ -17,15 +19,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
-
-from sqlalchemy import CursorResult, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from typing import Any, Protocol
 
 from bot import metrics
 from bot.clock import Clock
-from storage.engine import SessionFactory
-from storage.models.tokens import AccessToken
 
 log = logging.getLogger(__name__)
 
@@ -44,16 +41,45 @@ class FetchedToken:
 Fetcher = Callable[[bool], Awaitable[FetchedToken]]
 
 
+class StoredToken(Protocol):
+    """One account's cached token as the store holds it."""
+
+    token: str | None
+    expires_at: datetime | None
+
+
+class TokenStore(Protocol):
+    """Where the shared token and the refresh lease live (one row per appid)."""
+
+    async def ensure(self, appid: str) -> None:
+        """Create the account's (empty) row if it is missing."""
+
+    async def read(self, appid: str) -> StoredToken:
+        """The account's row, freshly read."""
+
+    async def take_lease(self, appid: str, holder: str, now: datetime, until: datetime) -> bool:
+        """Take the refresh lease if nobody holds a live one; whether we got it."""
+
+    async def release_lease(self, appid: str, holder: str) -> None:
+        """Give the lease back (if ``holder`` still has it)."""
+
+    async def save(self, appid: str, token: str, expires_at: datetime) -> None:
+        """Store a new token and free the lease."""
+
+    async def peek(self, appid: str) -> Any:
+        """The row as it is (diagnostics and tests), or None."""
+
+
 class TokenUnavailable(Exception):
     """Waited for another process's refresh, but no fresh token appeared and its lease never ran out."""
 
 
 class TokenCache:
-    """One account's row in ``access_tokens``; ``get`` returns a fresh token, refreshing if needed."""
+    """One account's cached token; ``get`` returns a fresh token, refreshing if needed."""
 
     def __init__(
         self,
-        session_factory: SessionFactory,
+        store: TokenStore,
         appid: str,
         clock: Clock,
         holder: str,
@@ -64,7 +90,7 @@ class TokenCache:
         max_wait_seconds: float = 60.0,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        self._sessions = session_factory
+        self._store = store
         self._appid = appid
         self._clock = clock
         self._holder = holder[:64]
@@ -83,92 +109,39 @@ class TokenCache:
         ``force`` replaces the token ``stale`` that WeChat just rejected. If another process has
         already replaced it, that newer token is returned without a second refresh.
         """
-        await self._ensure_row()
+        await self._store.ensure(self._appid)
         for _ in range(self._max_polls):
-            row = await self._read()
+            row = await self._store.read(self._appid)
             if self._usable(row, force=force, stale=stale):
                 return row.token  # type: ignore[return-value]
-            if await self._take_lease():
+            now = self._clock.now()
+            if await self._store.take_lease(self._appid, self._holder, now, now + self._lease):
                 try:
                     # Someone may have finished a refresh between our read and taking the lease.
-                    row = await self._read()
+                    row = await self._store.read(self._appid)
                     if self._usable(row, force=force, stale=stale):
                         return row.token  # type: ignore[return-value]
                     fetched = await fetch(force)
                 except BaseException:
-                    await self._release_lease()
+                    await self._store.release_lease(self._appid, self._holder)
                     raise
-                await self._store(fetched)
+                expires_at: datetime = self._clock.now() + timedelta(seconds=fetched.expires_in)
+                # Written even if our lease ran out meanwhile: the token is newer than what is stored,
+                # and a second refresher would only have fetched the same stable token.
+                await self._store.save(self._appid, fetched.token, expires_at)
+                metrics.token_refreshed()
+                log.info("access token refreshed for %s, valid until %s", self._appid, expires_at.isoformat())
                 return fetched.token
             await self._sleep(self._poll)
         raise TokenUnavailable(f"no fresh access token for {self._appid} after waiting for another refresher")
 
-    async def peek(self) -> AccessToken | None:
+    async def peek(self) -> Any:
         """The cached row as it is, for diagnostics and tests."""
-        async with self._sessions() as session:
-            return await session.get(AccessToken, self._appid)
+        return await self._store.peek(self._appid)
 
-    def _usable(self, row: AccessToken, *, force: bool, stale: str | None) -> bool:
+    def _usable(self, row: StoredToken, *, force: bool, stale: str | None) -> bool:
         if not row.token or row.expires_at is None:
             return False
         if force and (stale is None or row.token == stale):
             return False
         return self._clock.now() < row.expires_at - self._margin
-
-    async def _ensure_row(self) -> None:
-        async with self._sessions() as session, session.begin():
-            dialect = session.get_bind().dialect.name
-            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-            stmt = insert(AccessToken).values(appid=self._appid, refreshed_count=0)
-            await session.execute(stmt.on_conflict_do_nothing(index_elements=["appid"]))
-
-    async def _read(self) -> AccessToken:
-        async with self._sessions() as session:
-            row = (
-                await session.execute(select(AccessToken).where(AccessToken.appid == self._appid))
-            ).scalar_one()
-            await session.commit()
-            return row
-
-    async def _take_lease(self) -> bool:
-        now = self._clock.now()
-        async with self._sessions() as session, session.begin():
-            result: CursorResult[Any] = await session.execute(  # type: ignore[assignment]
-                update(AccessToken)
-                .where(
-                    AccessToken.appid == self._appid,
-                    (AccessToken.lease_until.is_(None)) | (AccessToken.lease_until < now),
-                )
-                .values(lease_until=now + self._lease, lease_holder=self._holder)
-                .execution_options(synchronize_session=False)
-            )
-            return result.rowcount == 1
-
-    async def _release_lease(self) -> None:
-        async with self._sessions() as session, session.begin():
-            await session.execute(
-                update(AccessToken)
-                .where(AccessToken.appid == self._appid, AccessToken.lease_holder == self._holder)
-                .values(lease_until=None, lease_holder=None)
-                .execution_options(synchronize_session=False)
-            )
-
-    async def _store(self, fetched: FetchedToken) -> None:
-        expires_at: datetime = self._clock.now() + timedelta(seconds=fetched.expires_in)
-        async with self._sessions() as session, session.begin():
-            # Written even if our lease ran out meanwhile: the token is newer than what is stored,
-            # and a second refresher would only have fetched the same stable token.
-            await session.execute(
-                update(AccessToken)
-                .where(AccessToken.appid == self._appid)
-                .values(
-                    token=fetched.token,
-                    expires_at=expires_at,
-                    lease_until=None,
-                    lease_holder=None,
-                    refreshed_count=AccessToken.refreshed_count + 1,
-                )
-                .execution_options(synchronize_session=False)
-            )
-        metrics.token_refreshed()
-        log.info("access token refreshed for %s, valid until %s", self._appid, expires_at.isoformat())

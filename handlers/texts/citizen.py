@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from bot.services.reporting import Reply
+from bot.case_policy import STAFF_ROLES
 from handlers.texts import common
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A reply template key and its values, worded by ``render``."""
+
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+
 
 TEMPLATES: dict[str, str] = {
     # report flow
@@ -101,7 +111,7 @@ def case_detail(view: Any) -> str:
     out = [f"{view.number} {view.title}", f"状态：{view.status}｜{view.category}｜{view.department}{due}", "办理记录："]
     for e in view.entries:
         who = ROLE_LABELS.get(e.actor_role, e.actor_role)
-        if e.actor_role in ("staff", "leader", "supervisor", "admin") and e.actor_department:
+        if e.actor_role in STAFF_ROLES and e.actor_department:
             who = f"{e.actor_department}{who}"
         text = f"：{_short(e.text, 60)}" if e.text else ""
         out.append(f"{e.at:%m-%d %H:%M} {who} {ACTION_LABELS.get(e.action, e.action)}{text}")

@@ -1,4 +1,10 @@
-"""Replies to staff, leaders and supervisors (and the binding flow)."""
+"""Replies to staff, leaders and supervisors (and the binding flow).
+
+Numbers of days are placeholders filled from ``bot.case_policy.DEADLINE_NUMBERS``, so the help
+always names the limit the workflow enforces.
+"""
+
+from bot.case_policy import DEADLINE_NUMBERS
 
 # ---- binding -------------------------------------------------------------------------------------
 BIND_USAGE = "请发送“绑定 绑定码”，绑定码由管理员提供。"
@@ -17,11 +23,11 @@ STAFF_HELP = (
     "· 不予受理 <案> <理由>\n"
     "· 回复 <案> <内容> — 答复群众\n"
     "· 转办 <案> <部门> <理由>\n"
-    "· 延期 <案> <天数> <理由> — 限一次，不超过30天\n"
+    "· 延期 <案> <天数> <理由> — 限一次，不超过{max_extension_days}天\n"
     "· 办结 <案> <结果>\n"
     "· 分类 <案> <类别> — 更正分类\n"
     "· 登记 [内容] — 代来访群众登记"
-)
+).format(**DEADLINE_NUMBERS)
 LEADER_HELP = "\n领导命令：\n· 包案 <案>\n· 督办 <案> [天数] <意见>\n· 确认办结 <案>\n· 接访名单 [日期]\n· 统计"
 SUPERVISOR_HELP = "\n督查室命令：\n· 督办 <案> [天数] <意见>\n· 重办 <案> <理由> — 重新办理已办结事项\n· 统计"
 
@@ -70,7 +76,7 @@ USAGE = {
     "不予受理": "用法：不予受理 <编号或序号> <理由>",
     "回复": "用法：回复 <编号或序号> <内容>",
     "转办": "用法：转办 <编号或序号> <部门> <理由>",
-    "延期": "用法：延期 <编号或序号> <天数> <理由>（限一次，不超过30天）",
+    "延期": "用法：延期 <编号或序号> <天数> <理由>（限一次，不超过{max_extension_days}天）".format(**DEADLINE_NUMBERS),
     "办结": "用法：办结 <编号或序号> <办理结果>",
     "分类": "用法：分类 <编号或序号> <类别>",
     "包案": "用法：包案 <编号或序号>",

@@ -11,8 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from storage.base import Base
 from storage.models.people import Department, Person
 
-CASE_STATUSES = ("registered", "accepted", "declined", "in_progress", "resolved", "closed")
-OPEN_STATUSES = ("registered", "accepted", "in_progress")
+# Statuses, transitions and deadlines are case policy (bot.case_policy); the columns only hold them.
 CASE_SOURCES = ("wechat", "reception", "letter", "phone", "排查", "下访")
 
 
@@ -60,6 +59,7 @@ class Case(Base):
     # Deadlines; the sweeps query these through their indexes.
     ack_due_at: Mapped[datetime | None] = mapped_column(index=True)
     resolve_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    # End of the 申请复查 window after a decline or a result; recorded, not yet read by anything.
     review_due_at: Mapped[datetime | None]
     committed_days: Mapped[int | None]
     extension_days: Mapped[int | None]
@@ -90,10 +90,6 @@ class Case(Base):
         Index("ix_cases_status_resolve_due", "status", "resolve_due_at"),
         Index("ix_cases_citizen_registered", "citizen_openid", "registered_at"),
     )
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
 
 
 class CaseEvent(Base):

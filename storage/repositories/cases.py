@@ -14,7 +14,6 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Attachment, Case, CaseEvent, Person
-from storage.models.cases import OPEN_STATUSES
 
 
 async def case_by_number(session: AsyncSession, number: str) -> Case | None:
@@ -36,12 +35,14 @@ async def citizen_cases(session: AsyncSession, openid: str, *, limit: int = 10) 
 
 
 async def citizen_open_or_recent_cases(
-    session: AsyncSession, openid: str, *, since: datetime, exclude_id: int | None = None,
+    session: AsyncSession, openid: str, *, open_statuses: Sequence[str], since: datetime,
+    exclude_id: int | None = None,
 ) -> list[Case]:
-    """The citizen's open cases plus those registered since ``since`` (candidates for 重信重访)."""
+    """The citizen's cases in ``open_statuses`` plus those registered since ``since`` (candidates
+    for 重信重访)."""
     stmt = select(Case).where(
         Case.citizen_openid == openid,
-        or_(Case.status.in_(OPEN_STATUSES), Case.registered_at >= since),
+        or_(Case.status.in_(list(open_statuses)), Case.registered_at >= since),
     )
     if exclude_id is not None:
         stmt = stmt.where(Case.id != exclude_id)
@@ -68,9 +69,9 @@ async def cases_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[Case]:
     return list(await session.scalars(select(Case).where(Case.id.in_(list(ids))).order_by(Case.registered_at)))
 
 
-async def latest_unrated_resolved_case(session: AsyncSession, openid: str) -> Case | None:
-    """The citizen's most recently resolved case still waiting for a rating."""
-    stmt = (select(Case).where(Case.citizen_openid == openid, Case.status == "resolved",
+async def latest_unrated_case(session: AsyncSession, openid: str, *, status: str) -> Case | None:
+    """The citizen's most recently resolved case in ``status`` still waiting for a rating."""
+    stmt = (select(Case).where(Case.citizen_openid == openid, Case.status == status,
                                Case.satisfaction.is_(None))
             .order_by(Case.resolved_at.desc().nulls_last(), Case.id.desc()).limit(1))
     return await session.scalar(stmt)

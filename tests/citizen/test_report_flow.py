@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.services import media, reporting
+from bot.services import media, report_drafts
 from storage.models import Attachment, Case, Conversation
 from tests.citizen.helpers import add_person, cases_of, report
 from tests.harness import Service
@@ -195,13 +195,13 @@ async def test_draft_is_kept_and_reminded_once_after_thirty_minutes(service: Ser
 
     await service.say("o-slow", "小区门口的路面塌陷了一个大坑，很危险")
     async with service.rt.sessions() as session, session.begin():
-        assert await reporting.remind_stale_drafts(session, service.rt) == 0
+        assert await report_drafts.remind_stale_drafts(session, service.rt) == 0
     service.clock.advance(timedelta(minutes=31))
     async with service.rt.sessions() as session, session.begin():
-        assert await reporting.remind_stale_drafts(session, service.rt) == 1
+        assert await report_drafts.remind_stale_drafts(session, service.rt) == 1
     service.clock.advance(timedelta(minutes=31))
     async with service.rt.sessions() as session, session.begin():
-        assert await reporting.remind_stale_drafts(session, service.rt) == 0
+        assert await report_drafts.remind_stale_drafts(session, service.rt) == 0
     from tests.citizen.helpers import outbox
 
     [reminder] = await outbox(service, "draft_reminder")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.cli.menu import menu
 from bot.menu import KEY_HELP, KEY_QUERY, KEY_RECEPTION, KEY_REPORT
-from bot.services import rating
+from bot.services import rating, rating_request
 from bot.services.cases import Actor, record
 from storage.models import Case, CaseEvent, Follower, Person
 from tests.citizen.helpers import add_person, cases_of, outbox, report
@@ -94,8 +94,8 @@ async def _resolved_case(service: Service, openid: str) -> tuple[int, int]:
         case.resolved_at = service.rt.now()
         await record(session, service.rt, case, action="resolve", actor=Actor.of(owner), transition=True,
                      text=case.result)
-        assert await rating.request_rating(session, service.rt, case)
-        assert not await rating.request_rating(session, service.rt, case)  # once per resolution
+        assert await rating_request.request_rating(session, service.rt, case)
+        assert not await rating_request.request_rating(session, service.rt, case)  # once per resolution
     return case.id, owner_id
 
 

@@ -18,10 +18,10 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.case_policy import STATUS_LABELS
 from bot.clock import FakeClock
 from bot.runtime import Runtime
-from bot.services import ledger, report, statistics
-from bot.services.cases import STATUS_LABELS
+from bot.services import ledger, monthly_report, statistics
 from bot.services.statistics import month_period, range_period
 from bot.settings import Settings
 from storage.engine import make_engine, make_session_factory
@@ -138,7 +138,7 @@ async def test_xlsx_ledger_is_a_proper_workbook(world, tmp_path: Path) -> None: 
     assert ws.freeze_panes == "A2"
     header = [c.value for c in ws[1]]
     assert header == [h for h, _ in ledger.COLUMNS]
-    assert all(c.font.bold for c in ws[1]) and ws["A1"].fill.fgColor.rgb.endswith(report.HEADER_FILL)
+    assert all(c.font.bold for c in ws[1]) and ws["A1"].fill.fgColor.rgb.endswith(monthly_report.HEADER_FILL)
     assert ws.column_dimensions["B"].width >= 15
     assert ws.max_row == len(scenario.in_range(*NOV)) + 1
     registered = ws.cell(row=2, column=header.index("登记日期") + 1)
@@ -203,7 +203,7 @@ async def test_markdown_report_states_the_figures(world) -> None:  # type: ignor
     rt, scenario = world
     async with rt.sessions() as session:
         stats = await statistics.collect(session, rt, month_period(2026, 11, rt.tz))
-    text = report.render_markdown(stats)
+    text = monthly_report.render_markdown(stats)
     nov = scenario.in_range(*NOV)
     assert text.startswith("# 信访工作检查总结（2026年11月）")
     assert f"本期共登记信访事项 **{len(nov)}** 件" in text
@@ -219,9 +219,9 @@ async def test_report_xlsx_has_a_sheet_per_table_and_charts(world, tmp_path: Pat
     async with rt.sessions() as session:
         stats = await statistics.collect(session, rt, month_period(2026, 11, rt.tz))
     path = tmp_path / "report.xlsx"
-    report.write_xlsx(stats, path)
+    monthly_report.write_xlsx(stats, path)
     wb = load_workbook(path)
-    assert wb.sheetnames == [t for t, _, _ in report.tables(stats)]
+    assert wb.sheetnames == [t for t, _, _ in monthly_report.tables(stats)]
     overview = {r[0]: r[1] for r in wb["主要指标"].iter_rows(min_row=2, values_only=True)}
     assert overview["信访总量（件）"] == len(scenario.in_range(*NOV))
     cats = wb["按问题类别"]
@@ -245,7 +245,7 @@ async def test_ledger_and_report_open_in_libreoffice(world, tmp_path: Path) -> N
         rows = await ledger.ledger_rows(session, rt, period)
         stats = await statistics.collect(session, rt, period)
     ledger.write_xlsx(rows, tmp_path / "ledger.xlsx")
-    report.write_xlsx(stats, tmp_path / "report.xlsx")
+    monthly_report.write_xlsx(stats, tmp_path / "report.xlsx")
     outdir = tmp_path / "pdf"
     for name in ("ledger.xlsx", "report.xlsx"):
         result = subprocess.run(

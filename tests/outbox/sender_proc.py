@@ -19,6 +19,7 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.wechat.api import WeChatAPI
 from storage.engine import make_engine, make_session_factory
+from storage.repositories.tokens import SqlTokenStore
 
 
 async def main(ready: Path, go: Path) -> int:
@@ -28,7 +29,7 @@ async def main(ready: Path, go: Path) -> int:
     rt = Runtime(settings=settings, clock=clock, sessions=make_session_factory(engine), categoriser=None)
     handled = 0
     async with aiohttp.ClientSession() as http:
-        rt.api = WeChatAPI(settings, rt.sessions, http, clock)
+        rt.api = WeChatAPI(settings, SqlTokenStore(rt.sessions), http, clock)
         ready.write_text("ready")
         while not go.exists():
             await asyncio.sleep(0.01)

@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.dispatch import Context, Dispatcher
 from handlers import build_dispatcher
+from storage.repositories.inbound import ConversationState
 
 
 class _Person:
@@ -33,11 +34,13 @@ def test_index_agrees_with_checking_every_route() -> None:
         ("CLICK", "QUERY"), ("CLICK", "nope"), ("SCAN", "bind:1"), ("TEMPLATESENDJOBFINISH", ""))]
     checked = 0
     for role in (None, "staff", "leader", "supervisor", "admin"):
-        for state in ("idle", "report_place", "report_confirm", "report_rate_reason", "booking_people"):
+        for state in ("idle", "report_place", "report_confirm", "report_rate_reason", "booking_people",
+                      "report_supplement", "staff_register", "campaign_kind"):
             for fields in messages:
                 ctx = Context(rt=None, unit=None, openid="o-1", msg_type=fields["MsgType"],  # type: ignore[arg-type]
                               fields=fields, person=_Person(role) if role else None,  # type: ignore[arg-type]
-                              event=(fields.get("Event") or "").lower() or None, extra={"state": state})
+                              event=(fields.get("Event") or "").lower() or None,
+                              conversation=ConversationState("o-1", state))
                 assert dispatcher.find(ctx) is _linear(dispatcher, ctx), (role, state, fields)
                 checked += 1
-    assert checked == 5 * 5 * len(messages)
+    assert checked == 5 * 8 * len(messages)

@@ -26,6 +26,7 @@ from bot.wechat.api import WeChatAPI
 from storage.base import Base
 from storage.engine import make_engine, make_session_factory
 from storage.models import AccessToken
+from storage.repositories.tokens import SqlTokenStore
 from tests import dbs
 
 
@@ -122,7 +123,7 @@ async def make_api(
         engine = make_engine(wechat_db_url)
         engines.append(engine)
         kwargs.setdefault("sleep", SleepRecorder())
-        return WeChatAPI(settings, make_session_factory(engine), http, clock, **kwargs)
+        return WeChatAPI(settings, SqlTokenStore(make_session_factory(engine)), http, clock, **kwargs)
 
     yield build
     for engine in engines:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bot.services.cases import STATUS_LABELS
+from bot.case_policy import STATUS_LABELS
 from bot.services.statistics import SATISFACTION_LABELS, Statistics, change_text, percent
 
 HEADER_FILL = "1F4E78"

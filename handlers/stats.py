@@ -5,14 +5,16 @@ Only leaders and supervisors match; anyone else's `统计` falls through to the 
 
 from __future__ import annotations
 
-from bot.dispatch import Context, Router, command, role
+from bot.case_policy import STATISTICS_ROLES
+from bot.dispatch import Context, command, role
 from bot.services import statistics
-from handlers.texts import reports as texts
+from handlers.commands import STAFF, audience_router
+from handlers.texts import stats as texts
 
-router = Router("reports")
+router = audience_router("stats", STAFF, role(*STATISTICS_ROLES))
 
 
-@router.handle(command("统计"), role("leader", "supervisor"))
+@router.handle(command("统计"))
 async def stats(ctx: Context) -> str:
     period = "".join(ctx.args)
     if period in ("帮助", "?", "？"):

@@ -1,5 +1,6 @@
 """Deadline arithmetic in the office's timezone: calendar days, or working days with holidays.
 
+How many days each deadline has is case policy (``bot.case_policy``); this module only counts them.
 A deadline falls at the end (23:59:59) of its local day, so "within 15 days" includes day 15.
 Working days follow the State Council calendar (chinese-calendar) with the operator's own
 holiday and make-up-workday lists taking precedence.
@@ -12,12 +13,6 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.settings import Settings
-
-ACK_DAYS = 15
-RESOLVE_DAYS = 60
-MAX_EXTENSION_DAYS = 30
-REVIEW_DAYS = 30
-REVIEW_REQUEST_WINDOW_DAYS = 30
 
 
 @dataclass(frozen=True)

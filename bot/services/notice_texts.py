@@ -1,7 +1,9 @@
-"""Chinese templates of the notifications the timed jobs and the reception office send.
+"""Chinese templates of the notifications the timed jobs and the reception service send.
 
-They live beside the jobs (not in ``handlers/texts``) because ``bot`` must not import ``handlers``.
-Each one names the case or session, the deadline, how late, and the command to act on it.
+They live with the services (not in ``handlers/texts``) because ``bot`` must not import ``handlers``
+and services must not import the jobs. Each one names the case or session, the deadline, how late,
+and the command to act on it; numbers of days are format parameters filled from
+``bot.case_policy.DEADLINE_NUMBERS``, never written into the text.
 """
 
 DEADLINE_LABELS = {"ack": "受理告知期限", "resolve": "办结期限"}
@@ -22,14 +24,14 @@ OVERDUE = (
     "请{command}。发送“详情 {number}”查看。"
 )
 
-ESCALATION_HEAD = "【超期督办建议】截至{today}，以下 {count} 件事项超期 3 天以上：\n"
+ESCALATION_HEAD = "【超期督办建议】截至{today}，以下 {count} 件事项超期 {escalation_days} 天以上：\n"
 ESCALATION_LINE = "{i}. {number}「{title}」{department} · {deadline}{due} · 超期 {late} 天"
 ESCALATION_MORE = "……另有 {more} 件，发送“待办”查看全部。"
 ESCALATION_TAIL = "\n建议督办：发送“督办 编号 [天数] 意见”。"
 
 AUTO_CLOSE = (
-    "您反映的事项 {number}「{title}」已于{resolved}办结，7 日内未收到评价，现已结案。\n"
-    "如对处理结果有异议，可在办结之日起 30 日内发送“申请复查 {number}”。"
+    "您反映的事项 {number}「{title}」已于{resolved}办结，{auto_close_days} 日内未收到评价，现已结案。\n"
+    "如对处理结果有异议，可在办结之日起 {review_request_days} 日内发送“申请复查 {number}”。"
 )
 
 FOLLOW_UP_CITIZEN = (
@@ -37,7 +39,7 @@ FOLLOW_UP_CITIZEN = (
     "问题现在是否真正解决？请直接回复您的意见；仍有问题可发送“补充 {number}”补充情况。"
 )
 FOLLOW_UP_OWNER = (
-    "【回头看】{number}「{title}」结案已满 30 天（{reason}），请回访群众、核实问题是否真正解决，"
+    "【回头看】{number}「{title}」结案已满 {follow_up_days} 天（{reason}），请回访群众、核实问题是否真正解决，"
     "并将情况“回复 {number} 内容”告知群众。"
 )
 FOLLOW_UP_REASONS = {2: "群众评价：基本满意", 3: "群众评价：不满意", None: "领导包案事项"}

@@ -1,14 +1,15 @@
 """Set-based sweeps over the indexed deadline columns, for the timed jobs.
 
 Each query asks the database for exactly the cases a job acts on (through the composite
-``(status, <deadline>)`` indexes), never loads all cases into Python. The acknowledgement deadline
-runs while a case is ``registered``; the resolution deadline while it is accepted or in progress.
+``(status, <deadline>)`` indexes), never loads all cases into Python. Which statuses run which
+deadline clock, and which closed cases get a 回头看, is case policy (``bot.case_policy``): the
+callers pass it in as ``clocks`` and the other status / rating parameters.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,8 +20,9 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from storage.models import Case, Person
 
-ACK_STATUSES = ("registered",)
-RESOLVE_STATUSES = ("accepted", "in_progress")
+# deadline kind -> the statuses in which its clock runs (bot.case_policy.DEADLINE_CLOCKS)
+Clocks = Mapping[str, Sequence[str]]
+_COLUMNS = {"ack": Case.ack_due_at, "resolve": Case.resolve_due_at}
 
 
 @dataclass(frozen=True)
@@ -43,11 +45,11 @@ def _columns(deadline: str, due_column: InstrumentedAttribute[datetime | None]) 
             Case.citizen_openid, literal(deadline).label("deadline"), due_column.label("due_at"))
 
 
-def _deadline_sweep(lower: datetime | None, upper: datetime, *, upper_inclusive: bool) -> Select:
+def _deadline_sweep(clocks: Clocks, lower: datetime | None, upper: datetime, *, upper_inclusive: bool) -> Select:
     """Open cases whose running deadline lies in (lower, upper] (or < upper)."""
     parts = []
-    for deadline, column, statuses in (("ack", Case.ack_due_at, ACK_STATUSES),
-                                       ("resolve", Case.resolve_due_at, RESOLVE_STATUSES)):
+    for deadline, statuses in clocks.items():
+        column = _COLUMNS[deadline]
         cond = [Case.status.in_(statuses), column <= upper if upper_inclusive else column < upper]
         if lower is not None:
             cond.append(column > lower)
@@ -61,24 +63,25 @@ async def _due_cases(session: AsyncSession, stmt: Select) -> list[DueCase]:
     return out
 
 
-async def near_due_cases(session: AsyncSession, *, now: datetime, horizon: datetime) -> list[DueCase]:
+async def near_due_cases(session: AsyncSession, clocks: Clocks, *, now: datetime,
+                         horizon: datetime) -> list[DueCase]:
     """Open cases whose running deadline is still ahead but no later than ``horizon``."""
-    return await _due_cases(session, _deadline_sweep(now, horizon, upper_inclusive=True))
+    return await _due_cases(session, _deadline_sweep(clocks, now, horizon, upper_inclusive=True))
 
 
-async def overdue_cases(session: AsyncSession, *, due_before: datetime) -> list[DueCase]:
+async def overdue_cases(session: AsyncSession, clocks: Clocks, *, due_before: datetime) -> list[DueCase]:
     """Open cases whose running deadline passed before ``due_before`` (``now`` for all overdue ones,
     earlier for the escalation threshold)."""
-    return await _due_cases(session, _deadline_sweep(None, due_before, upper_inclusive=False))
+    return await _due_cases(session, _deadline_sweep(clocks, None, due_before, upper_inclusive=False))
 
 
-async def resolved_unrated_cases(session: AsyncSession, *, resolved_before: datetime) -> list[Case]:
-    """Resolved cases nobody rated, resolved before the cut-off (auto-close after 7 days).
+async def resolved_unrated_cases(session: AsyncSession, *, status: str, resolved_before: datetime) -> list[Case]:
+    """Cases in ``status`` (resolved) nobody rated, resolved before the cut-off (auto-close).
 
     Locked for update where the database can (PostgreSQL): two schedulers never close one case twice;
     SQLite serialises writers anyway.
     """
-    stmt = (select(Case).where(Case.status == "resolved", Case.resolved_at <= resolved_before,
+    stmt = (select(Case).where(Case.status == status, Case.resolved_at <= resolved_before,
                                Case.satisfaction.is_(None))
             .order_by(Case.resolved_at, Case.id))
     if session.bind is not None and session.bind.dialect.name == "postgresql":
@@ -86,12 +89,12 @@ async def resolved_unrated_cases(session: AsyncSession, *, resolved_before: date
     return list((await session.scalars(stmt)).unique())
 
 
-async def follow_up_cases(session: AsyncSession, *, closed_after: datetime,
-                          closed_before: datetime) -> list[Case]:
-    """Closed cases due for 回头看: closed in the window, rated 基本满意/不满意 or under 包案."""
-    stmt = (select(Case).where(Case.status == "closed", Case.closed_at > closed_after,
+async def follow_up_cases(session: AsyncSession, *, status: str, satisfaction: Sequence[int],
+                          closed_after: datetime, closed_before: datetime) -> list[Case]:
+    """Cases in ``status`` (closed) in the window, rated one of ``satisfaction`` or under 包案."""
+    stmt = (select(Case).where(Case.status == status, Case.closed_at > closed_after,
                                Case.closed_at <= closed_before,
-                               or_(Case.satisfaction.in_((2, 3)), Case.leader_id.is_not(None)))
+                               or_(Case.satisfaction.in_(tuple(satisfaction)), Case.leader_id.is_not(None)))
             .order_by(Case.closed_at, Case.id))
     return list((await session.scalars(stmt)).unique())
 
