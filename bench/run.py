@@ -118,6 +118,9 @@ def service_env(db_url: str, tmp: Path) -> dict[str, str]:
         "XINFANG_WECHAT_APPID": APPID,
         "XINFANG_WECHAT_SECRET": "benchsecret",
         "XINFANG_WECHAT_AES_KEY": AES_KEY,
+        # Compatible mode: the same worker is measured in plaintext and in safe mode (without it
+        # a worker with an AES key refuses plaintext with 403).
+        "XINFANG_WECHAT_COMPAT_MODE": "true",
         "XINFANG_DATABASE_URL": db_url,
         # The webhook path never calls the API; an unused local port keeps any stray call local.
         "XINFANG_WECHAT_API_BASE": f"http://127.0.0.1:{free_port()}",

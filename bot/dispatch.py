@@ -203,7 +203,7 @@ class Dispatcher:
         if self._index is None or self._index.size != count:
             self._index = _RouteIndex([route for router in self.routers for route in router.routes])
         word = ctx.command if ctx.msg_type in TEXTUAL else ""
-        for route in self._index.candidates(ctx.msg_type, word):
+        for route in self._index.candidates(ctx.msg_type, word, ctx.conversation.state, ctx.role):
             if route.matches(ctx):
                 return route.handler
         return None
@@ -216,28 +216,41 @@ class Dispatcher:
 
 
 class _RouteIndex:
-    """Routes in dispatch order, leaving out those that cannot match a message's type or first word.
+    """Routes in dispatch order, leaving out those that cannot match a message.
 
     A message is checked against routes until one matches. ``msg_type``, ``event``, ``click``,
-    ``command`` and ``text_matches`` filters say which message types (and words) they can pass, so
-    a citizen's plain text skips every event route and every command it does not start with: the
-    same answer, fewer checks. Candidate lists are built once per (type, word) and kept.
+    ``command`` and ``text_matches`` filters say which message types (and words) they can pass,
+    ``state`` / ``outside`` which conversation states, ``role`` which roles; so a citizen's plain
+    text in no flow skips every event route, every command it does not start with, every step of a
+    flow it is not in and every officer's route: the same answer, fewer checks. Candidate lists are
+    built once per (type, word, state, role) and kept.
     """
 
     def __init__(self, routes: list[_Route]) -> None:
         self.size = len(routes)
-        self._routes = [(route, _limit(route, "msg_types"), _limit(route, "command_words")) for route in routes]
-        self._words = {word for _, _, words in self._routes if words for word in words}
-        self._cache: dict[tuple[str, str], tuple[_Route, ...]] = {}
+        self._routes = [(route, _limit(route, "msg_types"), _limit(route, "command_words"), _limit(route, "states"),
+                         _union(route, "not_states"), _limit(route, "roles")) for route in routes]
+        self._words = {word for _, _, words, *_ in self._routes if words for word in words}
+        self._cache: dict[tuple[str, str, str, str], tuple[_Route, ...]] = {}
 
-    def candidates(self, msg_type: str, word: str) -> tuple[_Route, ...]:
-        key = (msg_type, word if word in self._words else "")
+    def candidates(self, msg_type: str, word: str, state: str = IDLE, role: str = CITIZEN) -> tuple[_Route, ...]:
+        key = (msg_type, word if word in self._words else "", state, role)
         found = self._cache.get(key)
         if found is None:
             found = self._cache[key] = tuple(
-                route for route, types, words in self._routes
-                if (types is None or msg_type in types) and (words is None or key[1] in words))
+                route for route, types, words, states, not_states, roles in self._routes
+                if (types is None or msg_type in types) and (words is None or key[1] in words)
+                and (states is None or state in states) and state not in not_states
+                and (roles is None or role in roles))
         return found
+
+
+def _union(route: _Route, attribute: str) -> frozenset[str]:
+    """Everything the route's filters exclude for ``attribute``, from their annotations."""
+    out: frozenset[str] = frozenset()
+    for f in route.filters:
+        out |= getattr(f, attribute, None) or frozenset()
+    return out
 
 
 def _limit(route: _Route, attribute: str) -> frozenset[str] | None:
@@ -305,7 +318,7 @@ def role(*roles: str) -> Filter:
     def has_role(ctx: Context) -> bool:
         return ctx.role in roles
 
-    return has_role
+    return _annotate(has_role, roles=frozenset(roles))
 
 
 def staff_or_above() -> Filter:
@@ -329,7 +342,7 @@ def outside(*states: str) -> Filter:
     def not_in_state(ctx: Context) -> bool:
         return ctx.conversation.state not in unwanted
 
-    return not_in_state
+    return _annotate(not_in_state, not_states=unwanted)
 
 
 def idle() -> Filter:

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     wechat_aes_key: str = ""
     # The previous EncodingAESKey, accepted during a key rotation.
     wechat_aes_key_previous: str = ""
+    # With an AES key set, plaintext POSTs are refused (403) unless this allows WeChat's
+    # compatible mode (plaintext and ciphertext both accepted) while switching to safe mode.
+    wechat_compat_mode: bool = False
     wechat_api_base: str = DEFAULT_API_BASE
     api_timeout_seconds: float = 5.0
 
@@ -53,11 +56,18 @@ class Settings(BaseSettings):
     port: int = 8080
     replay_window_seconds: int = 300
     max_body_bytes: int = 64 * 1024
+    # Raw inbound bodies (message text, passive replies) are reduced to metadata after this many days.
+    inbound_retention_days: int = 180
     # Deadlines in working days (skipping weekends and public holidays) instead of calendar days.
     working_days: bool = False
     # Extra holidays / make-up workdays, ISO dates; they override the built-in calendar.
     extra_holidays: list[str] = Field(default_factory=list)
     extra_workdays: list[str] = Field(default_factory=list)
+
+    # The office web console (``xinfang console``): the address staff reach it at (chat's 登录 links
+    # point there) and the key that signs its cookies (empty: a random key each time it starts).
+    console_url: str = "http://127.0.0.1:8090"
+    console_secret: str = ""
 
     # Recurring and one-off reception sessions from the config file (see the reception service).
     reception: list[dict[str, Any]] = Field(default_factory=list)

@@ -4,6 +4,14 @@ One inbound message is one unit of work: the handler's changes, its outbox rows 
 row (unique on MsgId / event key, carrying the reply) commit together. A retried delivery hits the
 unique key and gets the stored reply; if the first delivery died before committing, the retry simply
 does the work.
+
+WeChat's URL signature covers token, timestamp and nonce but not the body, so a captured URL could
+carry any body for the whole replay window. The log row also holds the query's (timestamp, nonce),
+unique: a second, different body under a spent query fails that key, rolls back and gets 403; a
+genuine retry repeats the message too and is recognised by its dedupe key first.
+
+With an AES key configured only safe-mode requests are accepted (compatible mode is an explicit
+setting for the switch-over), and ``绑定 <code>`` messages are logged with the code masked.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from bot.dispatch import Context, Dispatcher
 from bot.runtime import Runtime
 from bot.wechat import protocol
 from storage.models import Person
-from storage.repositories.inbound import Arrival, InboundStore, LogEntry, stored_reply
+from storage.repositories.inbound import Arrival, InboundStore, LogEntry, QuerySpent, stored_reply
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +38,7 @@ CUSTOM_MESSAGE_WINDOW = timedelta(hours=48)
 WINDOW_EVENTS = frozenset({"subscribe", "subscribe_scan", "scan", "click", "location", "view"})
 SUBSCRIPTION = {"subscribe": "subscribe", "subscribe_scan": "subscribe", "unsubscribe": "unsubscribe"}
 SORRY = "抱歉，系统暂时繁忙，请稍后再发一次。您的信息不会丢失。"
+BIND_COMMAND = "绑定"
 
 
 class Webhook:
@@ -65,7 +74,11 @@ class Webhook:
             return web.Response(status=413, text="body too large")
 
         safe = q.get("encrypt_type") == "aes"
+        if s.wechat_aes_key and not safe and not s.wechat_compat_mode:
+            # Safe mode means safe mode: a plaintext body would be processed and answered in clear.
+            return web.Response(status=403, text="forbidden")
         try:
+            query_key = protocol.replay_key(q.get("timestamp", ""), q.get("nonce", ""))
             if safe:
                 keys = [k for k in (s.wechat_aes_key, s.wechat_aes_key_previous) if k]
                 xml, key_index = protocol.decrypt_body(
@@ -74,13 +87,18 @@ class Webhook:
             else:
                 xml, key_index = body.decode("utf-8"), None
             inbound = protocol.parse_inbound(xml, key_index)
+            inbound.query_key = query_key
         except PermissionError:
             return web.Response(status=403, text="forbidden")
         except (protocol.BadRequest, UnicodeDecodeError) as exc:
             log.info("rejected inbound body: %s", exc)
             return web.Response(status=400, text="bad request")
 
-        reply_xml = await self.process(inbound)
+        try:
+            reply_xml = await self.process(inbound)
+        except QuerySpent:
+            log.warning("refused a second body under a spent query (timestamp %s)", q.get("timestamp"))
+            return web.Response(status=403, text="forbidden")
         if not reply_xml:
             return web.Response(text="success")
         if safe and inbound.key_index is not None:
@@ -106,9 +124,10 @@ class Webhook:
             try:
                 return await self._process_once(inbound)
             except IntegrityError as exc:
-                # Another delivery of the same message committed first: replay its reply. Any other
-                # unique key (a new follower's first two pushes at once) is a race: do the work again.
-                stored = await self._stored_reply(inbound.dedupe_key)
+                # Another delivery of the same message committed first: replay its reply. The query
+                # spent on another message: QuerySpent (403). Any other unique key (a new
+                # follower's first two pushes at once) is a race: do the work again.
+                stored = await self._stored_reply(inbound)
                 if stored is not None:
                     return stored
                 log.warning("retrying inbound %s after %s", inbound.dedupe_key, exc.orig)
@@ -119,15 +138,15 @@ class Webhook:
                     raise
                 log.warning("retrying inbound %s after %s", inbound.dedupe_key, exc.orig)
             await asyncio.sleep(0.05 * (attempt + 1))
-        stored = await self._stored_reply(inbound.dedupe_key)
+        stored = await self._stored_reply(inbound)
         if stored is None:
             # Never answer "success" for a message we did not keep: a 503 makes WeChat retry.
             raise web.HTTPServiceUnavailable(text="busy")
         return stored
 
-    async def _stored_reply(self, key: str) -> str | None:
+    async def _stored_reply(self, inbound: protocol.Inbound) -> str | None:
         async with self.rt.sessions() as session:
-            return await stored_reply(session, key)
+            return await stored_reply(session, inbound.dedupe_key, inbound.query_key)
 
     async def _process_once(self, inbound: protocol.Inbound) -> str:
         """One transaction: the handler's changes, its outbox rows and the inbound-log row.
@@ -191,9 +210,12 @@ class Webhook:
     def _log_entry(self, inbound: protocol.Inbound, msg_type: str, event: str | None, now: Any,
                    reply: str) -> LogEntry:
         f = inbound.fields
+        content = f.get("Content") or f.get("Recognition") or None
+        if content is not None and BIND_COMMAND in content[:8]:
+            content = mask_bind_code(content)
         return LogEntry(dedupe_key=inbound.dedupe_key, openid=f["FromUserName"], msg_type=msg_type, event=event,
-                        content=(f.get("Content") or f.get("Recognition") or None), received_at=now,
-                        reply_xml=reply, finished_at=self.rt.now())
+                        content=content, received_at=now, reply_xml=reply, finished_at=self.rt.now(),
+                        query_key=inbound.query_key)
 
     @staticmethod
     async def _arrive(store: InboundStore, openid: str, msg_type: str, event: str | None, now: Any) -> Arrival:
@@ -201,3 +223,15 @@ class Webhook:
         # 48-hour window. Reopening it releases messages parked as "waiting" (no template).
         return await store.arrive(openid, now, opens_window=msg_type != "event" or event in WINDOW_EVENTS,
                                   subscription=SUBSCRIPTION.get(event or "", ""), window=CUSTOM_MESSAGE_WINDOW)
+
+
+def mask_bind_code(content: str) -> str:
+    """``绑定 AB12CD34`` as the log keeps it: the command word, every character after it masked.
+
+    A one-time code is a credential until used; the log is read by more people than the code's
+    holder. Other text is left as typed.
+    """
+    head, sep, rest = content.partition(BIND_COMMAND)
+    if not sep or head.strip():
+        return content
+    return head + sep + "".join(c if c.isspace() else "*" for c in rest)

@@ -13,13 +13,13 @@ from bot.dispatch import Dispatcher
 
 
 def build_dispatcher() -> Dispatcher:
-    from handlers import binding, campaign, citizen, events, leader, reception, staff, stats
+    from handlers import binding, campaign, citizen, console_login, events, leader, reception, staff, stats
     from handlers.flows import campaign as campaign_flows
     from handlers.flows import walk_in
 
     dispatcher = Dispatcher()
-    for router in (events.router, binding.router, staff.router, walk_in.FLOW.router, leader.router, stats.router,
-                   campaign.router, campaign_flows.SUGGEST.router, reception.router, reception.officer_router,
-                   staff.fallback_router, citizen.router):
+    for router in (events.router, binding.router, staff.router, walk_in.FLOW.router, console_login.router,
+                   leader.router, stats.router, campaign.router, campaign_flows.SUGGEST.router, reception.router,
+                   reception.officer_router, staff.fallback_router, citizen.router):
         dispatcher.include(router)
     return dispatcher

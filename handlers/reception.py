@@ -25,7 +25,7 @@ officer_router = audience_router("reception-officers", STAFF, staff_or_above())
 async def schedule(ctx: Context) -> str:
     occs = await svc.upcoming(ctx.session, ctx.rt)
     if not occs:
-        return texts.SCHEDULE_EMPTY
+        return texts.SCHEDULE_EMPTY.format(days=svc.LIST_DAYS)
     lines = []
     for i, occ in enumerate(occs, 1):
         if not occ.booking_open(ctx.rt):
@@ -41,7 +41,7 @@ async def schedule(ctx: Context) -> str:
             lines.append(texts.SCHEDULE_SCOPE.format(scope=occ.session.scope))
     # Remember what the numbers meant, so `预约 2` books what the citizen saw even if the list moves.
     conversation.remember_in_idle(ctx, **{LIST_KEY: [[o.session.id, o.day.isoformat()] for o in occs]})
-    return texts.SCHEDULE_HEAD + "\n".join(lines) + texts.SCHEDULE_TAIL
+    return texts.SCHEDULE_HEAD.format(days=svc.LIST_DAYS) + "\n".join(lines) + texts.SCHEDULE_TAIL
 
 
 router.include(booking.FLOW.router)
@@ -87,7 +87,7 @@ async def visitor_list(ctx: Context) -> str:
     else:
         day = await svc.next_day_for_person(ctx.session, ctx.rt, ctx.person)
         if day is None:
-            return texts.LIST_NOTHING_AHEAD
+            return texts.LIST_NOTHING_AHEAD.format(days=svc.LIST_DAYS)
     occs = await svc.sessions_for_person(ctx.session, ctx.rt, ctx.person, day)
     if not occs:
         return texts.LIST_NONE_ON_DAY.format(day=f"{day.month}月{day.day}日")

@@ -7,6 +7,7 @@ at it, on a real database (see ``db_url``). Tests talk to it only over HTTP, as 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from aiohttp import web
 
 from bot.app import RUNTIME, create_app
 from bot.clock import FakeClock
+from bot.dispatch import Dispatcher
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.simulator import FakeUser, FakeWeChat, new_aes_key
@@ -78,9 +80,17 @@ class Service:
 
 @pytest.fixture
 async def service(db_url: str, clock: FakeClock, tmp_path: Path) -> AsyncIterator[Service]:
+    async with running_service(db_url, clock, tmp_path) as svc:
+        yield svc
+
+
+@asynccontextmanager
+async def running_service(db_url: str, clock: FakeClock, tmp_path: Path, *, dispatcher: Dispatcher | None = None,
+                          **overrides: Any) -> AsyncIterator[Service]:
+    """The ``service`` fixture with other settings (``wechat_aes_key=""`` for plaintext mode...)."""
     async with FakeWeChat.running(clock=clock) as wx:
-        settings = make_settings(db_url, wx, tmp_path)
-        app = create_app(settings, clock, components={"webhook"})
+        settings = make_settings(db_url, wx, tmp_path, **overrides)
+        app = create_app(settings, clock, components={"webhook"}, dispatcher=dispatcher)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -1,4 +1,4 @@
-"""``xinfang people add|list|bind-code``: staff, leaders, supervisors and admins, with binding codes."""
+"""``xinfang people add|list|bind-code|login-link|unbind|deactivate``: staff, leaders, supervisors, admins."""
 
 from __future__ import annotations
 
@@ -95,3 +95,59 @@ def bind_code(person_id: int, as_json: bool) -> None:
     if result is None:
         raise click.UsageError(f"no person #{person_id}")
     _print_code(*result, as_json)
+
+
+def _one(matches: list[Person], ref: str) -> Person:
+    if not matches:
+        raise click.UsageError(f"没有账号：{ref}")
+    if len(matches) > 1:
+        ids = "、".join(f"#{p.id}" for p in matches)
+        raise click.UsageError(f"“{ref}”对应多个账号（{ids}），请用编号")
+    return matches[0]
+
+
+@people.command("login-link")
+@click.argument("ref", metavar="编号或姓名")
+def login_link(ref: str) -> None:
+    """打印办公控制台的一次性登录链接（10分钟内有效，只能使用一次），与在公众号发送“登录”相同。"""
+    from bot.services import console_auth
+
+    async def body(rt: Runtime) -> str | None:
+        async with rt.sessions() as session, session.begin():
+            person = _one(await people_service.find_person(session, ref), ref)
+            return await console_auth.issue_login_link(session, rt, person)
+
+    url = run_with_runtime(body)
+    if url is None:
+        raise click.UsageError("该账号未绑定微信或已停用，不能登录控制台")
+    click.echo(url)
+
+
+@people.command("unbind")
+@click.argument("ref", metavar="编号或姓名")
+def unbind(ref: str) -> None:
+    """解除账号与微信号的绑定；其控制台会话随即结束。"""
+
+    async def body(rt: Runtime) -> dict[str, object]:
+        async with rt.sessions() as session, session.begin():
+            person = _one(await people_service.find_person(session, ref), ref)
+            await people_service.unbind(session, rt, person)
+            return _row(person)
+
+    row = run_with_runtime(body)
+    click.echo(f"已解除绑定：#{row['id']} {row['name']}")
+
+
+@people.command("deactivate")
+@click.argument("ref", metavar="编号或姓名")
+def deactivate(ref: str) -> None:
+    """停用账号（保留办理记录）；其控制台会话随即结束。"""
+
+    async def body(rt: Runtime) -> dict[str, object]:
+        async with rt.sessions() as session, session.begin():
+            person = _one(await people_service.find_person(session, ref), ref)
+            await people_service.deactivate(session, rt, person)
+            return _row(person)
+
+    row = run_with_runtime(body)
+    click.echo(f"已停用：#{row['id']} {row['name']}")

@@ -32,6 +32,11 @@ def serve(host: str | None, port: int | None, only: tuple[str, ...], no_schedule
     if no_sender:
         components.discard("sender")
     logs.set_role("+".join(sorted(components)))
+    if "webhook" in components and not settings.wechat_token:
+        # Anyone can compute a signature over an empty token: the webhook would accept any request.
+        raise click.ClickException(
+            "未配置 XINFANG_WECHAT_TOKEN（公众号后台“服务器配置”中的令牌 Token），拒绝启动微信消息接口 /wechat："
+            "空令牌等于任何人都能伪造签名。请设置该环境变量后重试；只想体验，请运行 xinfang demo 或 xinfang chat。")
     if not settings.has_credentials:
         _announce(
             settings,

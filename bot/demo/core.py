@@ -232,7 +232,7 @@ class Demo:
 
     @property
     def errors(self) -> list[str]:
-        return [repr(e) for e in self.rt.handler_errors]
+        return list(self.rt.handler_errors)
 
     # --- sending as a person --------------------------------------------------------------
 

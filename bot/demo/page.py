@@ -6,13 +6,21 @@
 - ``POST /api/send``                 ``{"phone", "kind": "text"|"photo"|"location", "text"}``
 - ``POST /api/time``                 ``{"hours": n}`` / ``{"days": n}`` / ``{"to": "18:00"}``
 - ``GET  /api/outbox``               every message the service sent through the platform's API
+
+The page is for the machine it runs on (or a colleague's browser pointed at its address), never
+for other sites: every request must name this server by IP address or ``localhost`` in ``Host``
+(a DNS-rebinding page names its own domain), and a POST must be JSON (``Content-Type:
+application/json``, which a cross-site form cannot send without a preflight nobody answers) from
+no other origin than this one.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -23,7 +31,7 @@ DEMO = web.AppKey("demo", Demo)
 
 
 def make_web_app(demo: Demo) -> web.Application:
-    app = web.Application(client_max_size=64 * 1024)
+    app = web.Application(client_max_size=64 * 1024, middlewares=[same_site_only])
     app[DEMO] = demo
     app.router.add_get("/", index)
     app.router.add_get("/api/info", info)
@@ -33,6 +41,34 @@ def make_web_app(demo: Demo) -> web.Application:
     app.router.add_get("/api/outbox", outbox)
     app.router.add_static("/static", STATIC)
     return app
+
+
+def _local_name(host: str) -> bool:
+    """Whether ``host`` (a Host header or an origin's netloc) names a machine by address or localhost."""
+    name = urlsplit("//" + host).hostname or ""
+    if name == "localhost":
+        return True
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+@web.middleware
+async def same_site_only(request: web.Request, handler: Any) -> web.StreamResponse:
+    host = request.headers.get("Host", "")
+    if not _local_name(host):
+        return web.json_response({"error": "unknown host"}, status=421)
+    if request.method == "POST":
+        origin = request.headers.get("Origin")
+        if origin is not None and urlsplit(origin).netloc != host:
+            return web.json_response({"error": "cross-site request refused"}, status=403)
+        if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+            return web.json_response({"error": "cross-site request refused"}, status=403)
+        if request.content_type != "application/json":
+            return web.json_response({"error": "body must be JSON (Content-Type: application/json)"}, status=415)
+    return await handler(request)
 
 
 async def index(request: web.Request) -> web.StreamResponse:

@@ -19,7 +19,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import metrics
-from bot.jobs import alerts, campaign_jobs, reception
+from bot.jobs import alerts, campaign_jobs, reception, retention
 from bot.runtime import Runtime
 from bot.services import reception as reception_service
 from bot.services import report_drafts
@@ -56,6 +56,8 @@ JOBS: tuple[Job, ...] = (
     Job("campaign_phase_reminders", campaign_jobs.phase_reminders, timedelta(minutes=10)),
     Job("campaign_weekly_digest", campaign_jobs.weekly_digest, timedelta(minutes=10)),
     Job("campaign_review_lists", campaign_jobs.review_lists, timedelta(minutes=10)),
+    Job("replay_key_sweep", retention.sweep_replay_keys, timedelta(minutes=5)),
+    Job("inbound_retention", retention.reduce_inbound, timedelta(hours=6)),
 )
 
 

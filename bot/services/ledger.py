@@ -17,6 +17,7 @@ from typing import IO, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import case_policy as policy
 from bot.case_policy import STATUS_LABELS
 from bot.runtime import Runtime
 from bot.services.calendar import Calendar
@@ -29,7 +30,7 @@ SOURCE_LABELS = {"wechat": "微信", "reception": "接访日", "letter": "来信
                  "排查": "排查", "下访": "下访"}
 ON_TIME, LATE, PENDING, NOT_DUE = "按期", "超期", "未到期", "—"
 YES, NO = "是", "否"
-RESOLVED = ("resolved", "closed")
+RESOLVED = (policy.RESOLVED, policy.CLOSED)
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ def _ack_on_time(case: Case, ack_at: datetime | None, as_of: datetime) -> str:
 
 
 def _resolve_on_time(case: Case, as_of: datetime) -> str:
-    if case.status == "declined":
+    if case.status == policy.DECLINED:
         return NOT_DUE
     if case.resolve_due_at is None:
         # Not yet accepted: the running deadline is the acknowledgement's.
@@ -116,7 +117,7 @@ def build_row(index: int, case: Case, ack_at: datetime | None, repeat_numbers: d
 
     resolved_at = case.resolved_at if case.status in RESOLVED else None
     finished = resolved_at
-    if case.status == "declined" and ack_at is not None:
+    if case.status == policy.DECLINED and ack_at is not None:
         finished = ack_at
     days_used = calendar.days_between(case.registered_at, finished or as_of)
     return LedgerRow(

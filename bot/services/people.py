@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.runtime import Runtime
+from bot.services import console_auth
 from storage.models import BindAttempt, Department, Person
 from storage.models.people import ROLES
 from storage.repositories.departments import department_named
@@ -152,3 +153,28 @@ async def add_department(session: AsyncSession, name: str, *, triage: bool = Fal
         dept.is_supervision = True
     await session.flush()
     return dept
+
+
+async def find_person(session: AsyncSession, ref: str) -> list[Person]:
+    """People matching ``ref``: an id number (``12`` or ``#12``) or an exact name."""
+    ref = ref.strip().lstrip("#")
+    if ref.isdigit():
+        person = await session.get(Person, int(ref))
+        return [person] if person is not None else []
+    return list(await session.scalars(select(Person).where(Person.name == ref).order_by(Person.id)))
+
+
+async def unbind(session: AsyncSession, rt: Runtime, person: Person) -> None:
+    """Release the person's openid; their console sessions and unused login links end with it."""
+    person.openid = None
+    person.bound_at = None
+    await console_auth.end_all_for(session, rt, person.id)
+    await session.flush()
+
+
+async def deactivate(session: AsyncSession, rt: Runtime, person: Person) -> None:
+    """Stop an account (kept for the case history); it loses chat rights and console sessions."""
+    person.active = False
+    person.bind_code_hash = None
+    await console_auth.end_all_for(session, rt, person.id)
+    await session.flush()

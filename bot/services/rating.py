@@ -46,7 +46,7 @@ async def rate(
         return RatingOutcome(False, case, error="not_yours")
     if score not in SCORES:
         return RatingOutcome(False, case, error="bad_score")
-    if case.status != "resolved" or not can(case, "close"):
+    if not can(case, "close"):
         error = "already_rated" if case.satisfaction is not None else "not_resolved"
         return RatingOutcome(False, case, error=error)
     now = rt.now()

@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.case_policy import SEE_ALL_ROLES
 from bot.outbox import notify
 from bot.runtime import Runtime
 from bot.services import notice_texts as texts
@@ -447,7 +448,7 @@ async def citizen_case(session: AsyncSession, openid: str, number: str) -> Case 
 async def sessions_for_person(session: AsyncSession, rt: Runtime, person: Person, day: date) -> list[Occurrence]:
     """Occurrences on ``day`` the person receives at (leader or 陪访); supervisors/admins see all."""
     occs = await occurrences_between(session, rt, day, day)
-    if person.role in ("supervisor", "admin"):
+    if person.role in SEE_ALL_ROLES:
         return occs
     return [o for o in occs if o.session.leader_id == person.id or person.id in (o.session.companion_ids or [])]
 
@@ -458,7 +459,7 @@ async def next_day_for_person(session: AsyncSession, rt: Runtime, person: Person
     for occ in await occurrences_between(session, rt, today, today + timedelta(days=days)):
         if occ.end <= rt.now():
             continue
-        if person.role in ("supervisor", "admin") or occ.session.leader_id == person.id \
+        if person.role in SEE_ALL_ROLES or occ.session.leader_id == person.id \
                 or person.id in (occ.session.companion_ids or []):
             return occ.day
     return None

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.case_policy import DRAFT_REMINDER_AFTER
+from bot.conversation_data import ConversationData
 from bot.outbox import notify
 from bot.runtime import Runtime
 from bot.services import media, risk
@@ -55,7 +56,7 @@ DRAFT_REMINDER = ("您有一条未提交的反映：“{title}”。{prompt}\n"
 
 
 @dataclass
-class ReportDraft:
+class ReportDraft(ConversationData):
     """The report so far (the conversation's data while a ``DraftStage`` runs)."""
 
     content: str | None = None
@@ -67,14 +68,6 @@ class ReportDraft:
     phone: str | None = None
     attachments: list[int] = field(default_factory=list)
     reminded: bool = False
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> ReportDraft:
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in (data or {}).items() if k in names})
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
 
     @property
     def has_place(self) -> bool:

@@ -15,10 +15,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import case_policy as policy
 from bot.case_policy import STATUS_LABELS
 from bot.runtime import Runtime
 from storage.models import Case, Person
 from storage.repositories import case_figures as repo
+
+# The figures' status sets, from the case policy.
+STATUS_SETS = repo.StatusSets(open=policy.OPEN_STATUSES, resolved=(policy.RESOLVED, policy.CLOSED),
+                              clocks=policy.DEADLINE_CLOCKS)
 
 SATISFACTION_LABELS = {1: "满意", 2: "基本满意", 3: "不满意"}
 TREND_MONTHS = 6
@@ -178,15 +183,15 @@ async def collect(session: AsyncSession, rt: Runtime, period: Period) -> Statist
         by_status=await repo.counts_by(session, "status", start, end),
         by_group=await repo.counts_by(session, "group", start, end),
         by_category=await repo.category_counts(session, start, end),
-        by_department=await repo.department_figures(session, start, end, as_of),
+        by_department=await repo.department_figures(session, start, end, as_of, sets=STATUS_SETS),
         by_kind=await repo.counts_by(session, "kind", start, end),
         by_source=await repo.counts_by(session, "source", start, end),
         acknowledgement=await repo.acknowledgement_rate(session, start, end, as_of),
-        resolution=await repo.resolution_rate(session, start, end, as_of),
+        resolution=await repo.resolution_rate(session, start, end, as_of, sets=STATUS_SETS),
         satisfaction=await repo.satisfaction_counts(session, start, end),
         repeats=await repo.repeat_count(session, start, end),
         group_risk=await repo.group_risk_cases(session, start, end),
-        leaders=await repo.leader_figures(session, start, end),
+        leaders=await repo.leader_figures(session, start, end, sets=STATUS_SETS),
         reception=await reception_figures(session, start, end, as_of),
         trend=[(f"{m.first.year}-{m.first.month:02d}", n) for m, n in zip(months, trend_counts, strict=True)],
     )

@@ -46,6 +46,9 @@ from storage.repositories.departments import department_named
 
 log = logging.getLogger(__name__)
 
+# Sources staff register on a citizen's behalf (登记 来访|来信|来电), as the case file names them.
+WALK_IN_SOURCES = {"reception": "来访", "letter": "来信", "phone": "来电"}
+
 # ---- messages ------------------------------------------------------------------------------------
 
 CITIZEN_ACCEPTED = ("您反映的事项（{number}）已受理，承办单位：{dept}，办理期限至{due}。"
@@ -458,7 +461,8 @@ async def reopen(session: AsyncSession, rt: Runtime, case: Case, *, actor: Actor
 
 
 async def register_walk_in(session: AsyncSession, rt: Runtime, person: Person, content: str, *,
-                           name: str | None = None, phone: str | None = None) -> Outcome:
+                           name: str | None = None, phone: str | None = None,
+                           source: str = "reception") -> Outcome:
     """登记: a case for a visitor at reception, filed by staff (source ``reception``).
 
     谁接访、谁负责: the registering officer is the case's owner from the start.
@@ -469,12 +473,12 @@ async def register_walk_in(session: AsyncSession, rt: Runtime, person: Person, c
         return _fail("text_required")
     decision = rt.categoriser.categorise(content)
     case = await file_case(session, rt, content=content, decision=decision, actor=Actor.of(person),
-                           source="reception", phone=phone, citizen_name=name)
+                           source=source, phone=phone, citizen_name=name)
     case.owner_id = person.id
     await _refresh_people(session, case)
     others = [p for p in await people_service.people_of_department(session, case.department_id)
               if p.id != person.id]
     await notify_people(session, rt, others, kind="staff_update", case_id=case.id,
-                        text=f"【新登记】{case.number} {case.title}（来访登记：{who(person)}）",
+                        text=f"【新登记】{case.number} {case.title}（{WALK_IN_SOURCES.get(source, source)}登记：{who(person)}）",
                         fields={"number": case.number})
     return _ok(case, department=case.department.name, due=fmt_date(rt, case.ack_due_at))

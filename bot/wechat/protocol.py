@@ -45,6 +45,27 @@ def timestamp_fresh(timestamp: str | None, now: float, window: int) -> bool:
     return abs(now - ts) <= window
 
 
+# The inbound log's column widths (storage.models.inbound).
+DEDUPE_KEY_MAX = 128
+MAX_NONCE = 64
+
+
+def replay_key(timestamp: str, nonce: str) -> str:
+    """The signed query's (timestamp, nonce) pair as the inbound log stores it: one delivery each.
+
+    The timestamp is zero-padded so keys sort by time and the sweep is a range on the same index.
+    ``timestamp`` has passed ``timestamp_fresh``; a nonce longer than WeChat's is refused.
+    """
+    if not nonce or len(nonce) > MAX_NONCE:
+        raise BadRequest("missing or oversized nonce")
+    return f"{int(timestamp):011d}:{nonce}"
+
+
+def replay_key_cutoff(before: float) -> str:
+    """Every replay key of a timestamp earlier than ``before`` sorts below this string."""
+    return f"{max(int(before), 0):011d}:"
+
+
 def _aes_key(encoding_aes_key: str) -> bytes:
     key = base64.b64decode(encoding_aes_key + "=")
     if len(key) != 32:
@@ -71,21 +92,32 @@ class Inbound:
     xml: str
     # Index into the configured AES keys that decrypted it (reply with the same key); None = plaintext.
     key_index: int | None
+    # The signed query's (timestamp, nonce) as ``replay_key``; set by the webhook.
+    query_key: str | None = None
 
     @functools.cached_property
     def message(self) -> Any:
         """The wechatpy message or event object, parsed on first use (no handler needs it yet)."""
         return parse_message(self.xml)
 
-    @property
+    @functools.cached_property
     def dedupe_key(self) -> str:
-        msg_id = self.fields.get("MsgId") or self.fields.get("MsgID")
-        if msg_id and self.fields.get("MsgType") != "event":
+        f = self.fields
+        msg_id = f.get("MsgId") or f.get("MsgID")
+        if msg_id and f.get("MsgType") != "event":
             return f"m:{msg_id}"
-        # Events carry no MsgId: WeChat's documented retry key is FromUserName + CreateTime.
-        return "e:{}:{}:{}".format(
-            self.fields.get("FromUserName", ""), self.fields.get("CreateTime", ""), self.fields.get("Event", "")
-        )
+        # Events carry no MsgId: WeChat's documented retry key is FromUserName + CreateTime. Two menu
+        # clicks (EventKey) or two template delivery reports (MsgID) can share a second, so they are
+        # part of the key too. The EventKey enters hashed: a QR scene may be a one-time binding code.
+        key = "e:{}:{}:{}".format(f.get("FromUserName", ""), f.get("CreateTime", ""), f.get("Event", ""))
+        event_key = f.get("EventKey") or ""
+        if event_key:
+            key += ":k" + hashlib.sha1(event_key.encode("utf-8")).hexdigest()[:16]
+        if msg_id:
+            key += f":m{msg_id}"
+        if len(key) > DEDUPE_KEY_MAX:
+            key = "e:" + hashlib.sha1(key.encode("utf-8")).hexdigest()
+        return key
 
 
 def decrypt_body(

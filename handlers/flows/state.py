@@ -12,26 +12,16 @@ stored dict and ``enter`` stores it back, so a flow never spells a data key as a
 
 from __future__ import annotations
 
-import dataclasses
 from enum import StrEnum
-from typing import Any, Self, TypeVar
+from typing import Any, TypeVar
 
+from bot.conversation_data import ConversationData
 from bot.dispatch import Context
 
 IDLE = "idle"
 
-
-@dataclasses.dataclass
-class FlowData:
-    """A flow's typed data. Unknown keys in a stored record are ignored, missing ones default."""
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> Self:
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in (data or {}).items() if k in names})
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+# A flow's typed data (a dataclass subclass of this).
+FlowData = ConversationData
 
 
 D = TypeVar("D", bound=FlowData)

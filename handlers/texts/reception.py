@@ -1,13 +1,13 @@
 """Reply texts of reception days (接访日): the schedule, booking, cancelling, the leader's list."""
 
-SCHEDULE_HEAD = "近 14 天领导接访安排：\n"
+SCHEDULE_HEAD = "近 {days} 天领导接访安排：\n"
 SCHEDULE_LINE = "{i}. {when}\n   {title} · {form} · {place}\n   {free}"
 SCHEDULE_SCOPE = "   接访范围：{scope}"
 SCHEDULE_FREE = "余 {free} 个名额"
 SCHEDULE_FULL = "已约满"
 SCHEDULE_CLOSED = "预约已截止"
 SCHEDULE_TAIL = "\n发送“预约 序号”预约（如“预约 1”）；已预约可发送“取消预约”。"
-SCHEDULE_EMPTY = "近 14 天暂无领导接访安排。您可以直接发送文字描述问题，我们会登记并转交负责部门。"
+SCHEDULE_EMPTY = "近 {days} 天暂无领导接访安排。您可以直接发送文字描述问题，我们会登记并转交负责部门。"
 
 BOOK_USAGE = "请先发送“接访安排”查看场次，再发送“预约 序号”，如“预约 1”。"
 BOOK_NO_SUCH = "没有序号为 {index} 的接访场次。请发送“接访安排”查看最新安排。"
@@ -41,7 +41,7 @@ CANCELLED = "已取消您{when}的接访预约。发送“接访安排”可重�
 CANCEL_TOO_LATE = "该场次已经开始，无法取消。"
 
 LIST_BAD_DATE = "无法识别日期“{text}”。请发送“接访名单”或“接访名单 2026-12-01”（也可写“12月1日”“明天”）。"
-LIST_NOTHING_AHEAD = "近 14 天您没有接访安排。"
+LIST_NOTHING_AHEAD = "近 {days} 天您没有接访安排。"
 LIST_NONE_ON_DAY = "{day} 您没有接访安排。"
 LIST_SESSION = "{when} · {form} · {place}\n接访领导：{title}；陪访：{companions}\n已预约 {count} 批次 / 共 {slots} 个名额：\n{lines}"
 LIST_NO_COMPANIONS = "无"

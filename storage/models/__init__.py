@@ -11,6 +11,7 @@ from storage.models.campaign import (
     CampaignVisit,
 )
 from storage.models.cases import Attachment, Case, CaseEvent, CaseSequence
+from storage.models.console import CaseView, ConsoleLoginToken, ConsoleSession
 from storage.models.conversations import Conversation
 from storage.models.inbound import InboundMessage
 from storage.models.media import MediaBlob
@@ -34,6 +35,9 @@ __all__ = [
     "Case",
     "CaseEvent",
     "CaseSequence",
+    "CaseView",
+    "ConsoleLoginToken",
+    "ConsoleSession",
     "Conversation",
     "Department",
     "Follower",

@@ -3,12 +3,13 @@
 Periods are half-open ``[start, end)`` in aware UTC; ``as_of`` is "now" for deadlines that have not
 yet been met (an unacknowledged case only counts against the on-time rate once its deadline passed).
 Everything here runs the same on SQLite and PostgreSQL (no dialect-specific date functions: monthly
-buckets are a CASE over precomputed boundaries).
+buckets are a CASE over precomputed boundaries). Which statuses count as open, finished or under
+which deadline clock is case policy, passed in as ``StatusSets`` (``bot.services.statistics``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,7 +23,20 @@ from storage.models import Case, CaseEvent, Department, Person
 # The acknowledgement (受理告知 / 不予受理告知) is the first accept or decline in the event log; the
 # log is the one record that survives a reopen, so it is used instead of a column.
 ACK_ACTIONS = ("accept", "decline")
-RESOLVED_STATUSES = ("resolved", "closed")
+
+
+@dataclass(frozen=True)
+class StatusSets:
+    """The policy's status sets the figures filter on (``bot.case_policy``)."""
+
+    open: Sequence[str]  # still being worked on
+    resolved: Sequence[str]  # resolved or closed: counted as 办结
+    clocks: Mapping[str, Sequence[str]]  # "ack" / "resolve" -> statuses in which that deadline runs
+
+
+def _overdue(sets: StatusSets, as_of: datetime) -> Any:
+    return or_(and_(Case.status.in_(list(sets.clocks["ack"])), Case.ack_due_at < as_of),
+               and_(Case.status.in_(list(sets.clocks["resolve"])), Case.resolve_due_at < as_of))
 
 
 def _in_period(column: Any, start: datetime, end: datetime) -> Any:
@@ -89,20 +103,17 @@ class DepartmentFigures:
 
 
 async def department_figures(
-    session: AsyncSession, start: datetime, end: datetime, as_of: datetime,
+    session: AsyncSession, start: datetime, end: datetime, as_of: datetime, *, sets: StatusSets,
 ) -> list[DepartmentFigures]:
     """Per department: registered in the period, of which resolved/closed, still open, overdue now."""
-    overdue = or_(
-        and_(Case.status == "registered", Case.ack_due_at < as_of),
-        and_(Case.status.in_(("accepted", "in_progress")), Case.resolve_due_at < as_of),
-    )
+    overdue = _overdue(sets, as_of)
     name = func.coalesce(Department.name, literal("（未分配）"))
     stmt = (
         select(
             name,
             func.count(Case.id),
-            func.sum(case((Case.status.in_(RESOLVED_STATUSES), 1), else_=0)),
-            func.sum(case((Case.status.in_(("registered", "accepted", "in_progress")), 1), else_=0)),
+            func.sum(case((Case.status.in_(list(sets.resolved)), 1), else_=0)),
+            func.sum(case((Case.status.in_(list(sets.open)), 1), else_=0)),
             func.sum(case((overdue, 1), else_=0)),
             func.sum(case((Case.satisfaction.in_((1, 2)), 1), else_=0)),
             func.sum(case((Case.satisfaction.is_not(None), 1), else_=0)),
@@ -149,17 +160,18 @@ async def acknowledgement_rate(session: AsyncSession, start: datetime, end: date
     return Rate(int(row[0] or 0), int(row[1] or 0), int(row[2] or 0))
 
 
-async def resolution_rate(session: AsyncSession, start: datetime, end: datetime, as_of: datetime) -> Rate:
+async def resolution_rate(session: AsyncSession, start: datetime, end: datetime, as_of: datetime, *,
+                          sets: StatusSets) -> Rate:
     """Cases resolved in the period by their (possibly extended) deadline, over those resolved in the
     period plus accepted cases whose deadline fell in the period and are still unresolved.
 
     A case reopened after a 不满意 rating is open again: it counts once it is resolved anew (the
     workflow then stamps a new ``resolved_at`` against the review deadline), not for its first result.
     """
-    resolved_here = and_(Case.status.in_(RESOLVED_STATUSES), Case.resolved_at.is_not(None),
+    resolved_here = and_(Case.status.in_(list(sets.resolved)), Case.resolved_at.is_not(None),
                          _in_period(Case.resolved_at, start, end))
     late_open = and_(
-        Case.status.in_(("accepted", "in_progress")),
+        Case.status.in_(list(sets.clocks["resolve"])),
         Case.resolve_due_at >= start, Case.resolve_due_at < end, Case.resolve_due_at < as_of,
     )
     stmt = select(
@@ -209,14 +221,15 @@ class LeaderFigures:
     open: int
 
 
-async def leader_figures(session: AsyncSession, start: datetime, end: datetime) -> list[LeaderFigures]:
+async def leader_figures(session: AsyncSession, start: datetime, end: datetime, *,
+                         sets: StatusSets) -> list[LeaderFigures]:
     """包案 cases (a leader in charge) registered in the period, per leader."""
     leader = aliased(Person)
     stmt = (
         select(
             leader.id, leader.name, leader.title, func.count(Case.id),
-            func.sum(case((Case.status.in_(RESOLVED_STATUSES), 1), else_=0)),
-            func.sum(case((Case.status.in_(("registered", "accepted", "in_progress")), 1), else_=0)),
+            func.sum(case((Case.status.in_(list(sets.resolved)), 1), else_=0)),
+            func.sum(case((Case.status.in_(list(sets.open)), 1), else_=0)),
         )
         .select_from(Case).join(leader, leader.id == Case.leader_id)
         .where(_in_period(Case.registered_at, start, end))

@@ -60,6 +60,7 @@ class LogEntry:
     received_at: datetime
     reply_xml: str
     finished_at: datetime
+    query_key: str | None = None  # the signed query's (timestamp, nonce): unique, spent once
 
 
 class InboundStore:
@@ -87,13 +88,29 @@ class InboundStore:
         raise NotImplementedError
 
 
-async def stored_reply(session: AsyncSession, dedupe_key: str) -> str | None:
-    """The reply stored for a delivery already handled, or None if it never committed."""
+class QuerySpent(Exception):
+    """The signed query already carried another message: a replayed URL with a new body."""
+
+
+async def stored_reply(session: AsyncSession, dedupe_key: str, query_key: str | None = None) -> str | None:
+    """The reply stored for a delivery already handled, or None if it never committed.
+
+    Raises ``QuerySpent`` when ``query_key`` belongs to a row of another message: a genuine retry
+    repeats the query *and* the message, so only a different body under a seen query lands here.
+    """
     conn = await session.connection()
-    sql = "SELECT reply_xml FROM inbound_messages WHERE dedupe_key = " + ("?" if conn.dialect.name == "sqlite"
-                                                                           else "$1")
-    row = (await conn.exec_driver_sql(sql, (dedupe_key,))).first()
-    return None if row is None else (row[0] or "")
+    sqlite = conn.dialect.name == "sqlite"
+    sql = "SELECT dedupe_key, reply_xml FROM inbound_messages WHERE dedupe_key = " + ("?1" if sqlite else "$1")
+    params: tuple[str, ...] = (dedupe_key,)
+    if query_key is not None:
+        sql += " OR query_key = " + ("?2" if sqlite else "$2")
+        params += (query_key,)
+    reply = None
+    for key, reply_xml in (await conn.exec_driver_sql(sql, params)).all():
+        if key != dedupe_key:
+            raise QuerySpent(query_key)
+        reply = reply_xml or ""
+    return reply
 
 
 # ---- SQLite -------------------------------------------------------------------------------------
@@ -122,7 +139,7 @@ ON CONFLICT (openid) DO UPDATE SET
 _SQLITE_RELEASE = ("UPDATE outbox SET status = 'pending', next_attempt_at = ? "
                    "WHERE openid = ? AND status = 'waiting'")
 _SQLITE_LOG = ("INSERT INTO inbound_messages (dedupe_key, openid, msg_type, event, content, received_at, "
-               "status, reply_xml, finished_at) VALUES (?, ?, ?, ?, ?, ?, 'done', ?, ?)")
+               "status, reply_xml, finished_at, query_key) VALUES (?, ?, ?, ?, ?, ?, 'done', ?, ?, ?)")
 _SQLITE_SAVE = """
 INSERT INTO conversations (openid, state, data, updated_at, last_list) VALUES (?1, ?2, ?3, ?4, ?5)
 ON CONFLICT (openid) DO UPDATE SET state = ?2, data = ?3, updated_at = ?4, last_list = ?5
@@ -157,7 +174,8 @@ class _SQLiteStore(InboundStore):
                                            _sqlite_time(conv.updated_at or entry.received_at),
                                            json.dumps(conv.last_list)))
         params = (entry.dedupe_key, entry.openid, entry.msg_type, entry.event, entry.content,
-                  _sqlite_time(entry.received_at), entry.reply_xml, _sqlite_time(entry.finished_at))
+                  _sqlite_time(entry.received_at), entry.reply_xml, _sqlite_time(entry.finished_at),
+                  entry.query_key)
         try:
             self.db.execute(_SQLITE_LOG, params)
         except sqlite3.IntegrityError as exc:
@@ -196,18 +214,18 @@ SELECT (SELECT id FROM people WHERE openid = $1 AND active), c.state, c.data, c.
 FROM (SELECT 1) AS one LEFT JOIN conversations AS c ON c.openid = $1
 """
 _PG_LOG = ("INSERT INTO inbound_messages (dedupe_key, openid, msg_type, event, content, received_at, "
-           "status, reply_xml, finished_at) VALUES ($1, $2, $3, $4, $5, $6, 'done', $7, $8)")
-# The conversation and the log row in one round trip. The log row's unique key fails the whole
-# statement, conversation included, so a duplicate delivery changes nothing.
+           "status, reply_xml, finished_at, query_key) VALUES ($1, $2, $3, $4, $5, $6, 'done', $7, $8, $9)")
+# The conversation and the log row in one round trip. The log row's unique keys fail the whole
+# statement, conversation included, so a duplicate delivery (or a spent query) changes nothing.
 _PG_SAVE_AND_LOG = """
 WITH saved AS (
-  INSERT INTO conversations (openid, state, data, updated_at, last_list) VALUES ($2, $9, $10, $11, $12)
-  ON CONFLICT (openid) DO UPDATE SET state = $9, data = $10, updated_at = $11, last_list = $12
+  INSERT INTO conversations (openid, state, data, updated_at, last_list) VALUES ($2, $10, $11, $12, $13)
+  ON CONFLICT (openid) DO UPDATE SET state = $10, data = $11, updated_at = $12, last_list = $13
   RETURNING 1
 )
 INSERT INTO inbound_messages (dedupe_key, openid, msg_type, event, content, received_at, status, reply_xml,
-                              finished_at)
-SELECT $1, $2, $3, $4, $5, $6, 'done', $7, $8 FROM saved
+                              finished_at, query_key)
+SELECT $1, $2, $3, $4, $5, $6, 'done', $7, $8, $9 FROM saved
 """
 
 
@@ -227,7 +245,7 @@ class _PostgresStore(InboundStore):
 
     async def finish(self, conv: ConversationState | None, entry: LogEntry) -> None:
         params: tuple[Any, ...] = (entry.dedupe_key, entry.openid, entry.msg_type, entry.event, entry.content,
-                                   entry.received_at, entry.reply_xml, entry.finished_at)
+                                   entry.received_at, entry.reply_xml, entry.finished_at, entry.query_key)
         if conv is None:
             await self.conn.exec_driver_sql(_PG_LOG, params)
             return

@@ -47,10 +47,11 @@ def _free_port() -> int:
 
 
 def test_serve_without_credentials_says_how_to_try_simulator(tmp_path: Path) -> None:
+    # A token but no AppID/AppSecret: the webhook runs (it can verify WeChat), nothing is sent.
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            env=_env(tmp_path), cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            env=_env(tmp_path, XINFANG_WECHAT_TOKEN="cli-test-token"), cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         async def wait_ready() -> dict[str, str]:
             deadline = time.monotonic() + 30
@@ -69,3 +70,11 @@ def test_serve_without_credentials_says_how_to_try_simulator(tmp_path: Path) -> 
         _, err = proc.communicate(timeout=30)
     assert "xinfang demo" in err
     assert proc.returncode == 0, err
+
+
+def test_serve_refuses_the_webhook_with_an_empty_token(tmp_path: Path) -> None:
+    # Anyone can sign with an empty token: the webhook must not start, and say why.
+    result = _run(["serve", "--host", "127.0.0.1", "--port", str(_free_port())], _env(tmp_path), tmp_path)
+    assert result.returncode != 0
+    assert "XINFANG_WECHAT_TOKEN" in result.stderr and "xinfang demo" in result.stderr
+    assert not (tmp_path / "cli.db").exists()  # refused before touching anything

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 import aiohttp
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.pool import NullPool
 
+from bot.clock import FakeClock
 from bot.wechat import protocol
 from storage.engine import make_engine
 from storage.models import InboundMessage
-from tests.harness import Service
+from tests.harness import Service, running_service
 
 
 async def _inbound_count(service: Service) -> int:
@@ -41,11 +43,12 @@ async def test_aes_text_message_gets_decryptable_signed_reply(service: Service) 
     assert result.reply_text
 
 
-async def test_plaintext_text_message_gets_reply(service: Service) -> None:
-    result = await service.user("o-plain", safe=False).text("帮助")
-    assert result.status == 200
-    assert "<xml>" in result.text and "o-plain" in result.text
-    assert result.reply_text
+async def test_plaintext_text_message_gets_reply(db_url: str, clock: FakeClock, tmp_path: Path) -> None:
+    async with running_service(db_url, clock, tmp_path, wechat_aes_key="") as service:
+        result = await service.user("o-plain", safe=False).text("帮助")
+        assert result.status == 200
+        assert "<xml>" in result.text and "o-plain" in result.text
+        assert result.reply_text
 
 
 async def test_forged_signature_is_403_and_nothing_stored(service: Service) -> None:
@@ -107,27 +110,30 @@ async def _post_raw(service: Service, body: bytes, *, safe: bool) -> tuple[int, 
             return resp.status, time.monotonic() - started
 
 
-async def test_billion_laughs_and_xxe_are_400_quickly(service: Service) -> None:
-    for body in (BILLION_LAUGHS, XXE):
-        for safe in (False, True):
-            status, elapsed = await _post_raw(service, body.encode(), safe=safe)
-            assert status == 400
-            assert elapsed < 1.0
-    assert await _inbound_count(service) == 0
+async def test_billion_laughs_and_xxe_are_400_quickly(db_url: str, clock: FakeClock, tmp_path: Path) -> None:
+    # Compatible mode: both the plaintext and the safe-mode parser are reachable.
+    async with running_service(db_url, clock, tmp_path, wechat_compat_mode=True) as service:
+        for body in (BILLION_LAUGHS, XXE):
+            for safe in (False, True):
+                status, elapsed = await _post_raw(service, body.encode(), safe=safe)
+                assert status == 400
+                assert elapsed < 1.0
+        assert await _inbound_count(service) == 0
 
 
-async def test_malformed_bodies_are_400_without_side_effects(service: Service) -> None:
-    bodies = [b"not xml at all", b"<foo><bar/></foo>", b"<xml><MsgType>text</MsgType>", b"\xff\xfe\x00garbage",
-              b"<xml><ToUserName>gh</ToUserName></xml>"]
-    for body in bodies:
-        status, _ = await _post_raw(service, body, safe=False)
-        assert status == 400, body
-    user = service.user("o-aes-bad")
-    # Correctly signed but undecryptable ciphertext (bad base64, then valid base64 of garbage).
-    for encrypt in ("!!!notbase64!!!", "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVowMTIzNDU2Nzg5"):
-        result = await user.text("你好", encrypt=encrypt)
-        assert result.status == 400
-    assert await _inbound_count(service) == 0
+async def test_malformed_bodies_are_400_without_side_effects(db_url: str, clock: FakeClock, tmp_path: Path) -> None:
+    async with running_service(db_url, clock, tmp_path, wechat_compat_mode=True) as service:
+        bodies = [b"not xml at all", b"<foo><bar/></foo>", b"<xml><MsgType>text</MsgType>",
+                  b"\xff\xfe\x00garbage", b"<xml><ToUserName>gh</ToUserName></xml>"]
+        for body in bodies:
+            status, _ = await _post_raw(service, body, safe=False)
+            assert status == 400, body
+        user = service.user("o-aes-bad")
+        # Correctly signed but undecryptable ciphertext (bad base64, then valid base64 of garbage).
+        for encrypt in ("!!!notbase64!!!", "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVowMTIzNDU2Nzg5"):
+            result = await user.text("你好", encrypt=encrypt)
+            assert result.status == 400
+        assert await _inbound_count(service) == 0
 
 
 async def test_unknown_message_type_gets_success(service: Service) -> None:

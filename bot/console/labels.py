@@ -1,0 +1,97 @@
+"""Chinese words the console's pages use: labels for statuses, sources, actions, and outcome messages.
+
+Statuses, roles and sources come from the services (one list for chat, ledger and console). The
+event-action labels and the outcome messages mirror ``handlers/texts/staff.py``: the console sits in
+the ``bot`` layer and may not import handlers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import jinja2
+
+from bot.case_policy import ROLE_LABELS, STATUS_LABELS
+from bot.services.ledger import SOURCE_LABELS
+from bot.services.statistics import SATISFACTION_LABELS, percent
+
+ACTION_LABELS = {
+    "register": "登记", "accept": "受理", "decline": "不予受理", "start": "开始办理", "reply": "回复",
+    "transfer": "转办", "transfer_disputed": "申请转办（退单，提交督查室裁定）", "extend": "延期",
+    "resolve": "办结", "resolve_requested": "申请办结（待包案领导确认）", "confirm_resolve": "确认办结",
+    "recategorise": "更正分类", "take_charge": "包案", "supervise": "督办", "reopen": "重新办理",
+    "rate": "评价", "close": "结案", "supplement": "补充材料", "review_request": "申请复查",
+    "repeat_linked": "关联重复信访", "group_risk": "群体性苗头",
+}
+
+# Shown on the case file after an action succeeded (the page reloads with ``?done=<action>``).
+DONE_SHORT = {
+    "accept": "已受理，受理告知已发送给群众。",
+    "decline": "已不予受理，理由已告知群众。",
+    "reply": "已回复，消息将发送给群众。",
+    "reply_no_citizen": "已记录回复（该事项无微信联系方式，请电话或书面告知群众）。",
+    "transfer": "已转办，首问责任人不变，双方及群众已获通知。",
+    "extend": "已延期，延期告知已发送给群众。",
+    "resolve": "已办结，处理意见和评价邀请已发送给群众。",
+    "confirm_resolve": "已确认可以办结，承办人员将收到通知。",
+    "recategorise": "已更正分类。",
+    "take_charge": "已包案，此后该事项的每个进展都会通知您。",
+    "supervise": "已向承办单位发出督办。",
+    "register": "已登记，您为首问责任人。",
+}
+
+ERRORS = {
+    "forbidden": "您无权对该事项执行此操作。",
+    "status": "{number} 当前状态为“{status}”，不能执行此操作。",
+    "bad_days": "天数应为 1 到 {max} 之间的整数。",
+    "reason_required": "请写明理由。",
+    "text_required": "请写明内容。",
+    "result_required": "请写明办理结果。",
+    "unknown_department": "没有名为“{department}”的部门。",
+    "same_department": "{number} 已由{department}承办。",
+    "ping_pong": "{number} 已多次来回转办，本次转办申请已提交督查室裁定，请等待裁定结果。",
+    "already_extended": "{number} 已延期过一次（{days}天），不能再次延期。",
+    "needs_confirm": "{number} 为领导包案事项，需包案领导{leader}“确认办结”后才能办结；已通知包案领导。",
+    "not_leader": "只有该事项的包案领导才能确认办结。",
+    "unknown_category": "没有该类别。",
+    "same_category": "{number} 已是该类别。",
+    "already_yours": "您已包案 {number}。",
+    "held_by_other": "{number} 已由{leader}包案。",
+    "bad_input": "填写有误：{what}",
+}
+
+
+class _Blank(dict):  # type: ignore[type-arg]
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def word(template: str, **values: Any) -> str:
+    if "status" in values:
+        values["status"] = STATUS_LABELS.get(values["status"], values["status"])
+    return template.format_map(_Blank(values))
+
+
+@jinja2.pass_context
+def local(ctx: Any, when: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if when is None:
+        return "—"
+    tz = ctx.get("tz")
+    return (when.astimezone(tz) if tz else when).strftime(fmt)
+
+
+def status_label(status: str) -> str:
+    return STATUS_LABELS.get(status, status)
+
+
+def source_label(source: str) -> str:
+    return SOURCE_LABELS.get(source, source)
+
+
+FILTERS = {
+    "local": local, "status_label": status_label, "source_label": source_label,
+    "action_label": lambda a: ACTION_LABELS.get(a, a), "role_label": lambda r: ROLE_LABELS.get(r, r),
+    "percent": percent, "satisfaction_label": lambda n: SATISFACTION_LABELS.get(n, str(n)),
+}
+GLOBALS = {"STATUS_LABELS": STATUS_LABELS, "SOURCE_LABELS": SOURCE_LABELS, "ROLE_LABELS": ROLE_LABELS}
