@@ -41,6 +41,10 @@ def _categoriser(rules_file: str | None):  # type: ignore[no-untyped-def]
 
 def build_runtime(settings: Settings, clock: Clock | None = None) -> tuple[Runtime, Callable[[], object]]:
     """A runtime with its own engine; returns it and an async disposer for the engine."""
+    from bot.services.calendar import check_holidays
+
+    # Fails here, before anything listens, when the holidays file has a bad line.
+    check_holidays(settings, (clock or SystemClock()).now())
     engine = make_engine(settings.database_url)
     rt = Runtime(
         settings=settings,
@@ -157,4 +161,11 @@ async def healthz(request: web.Request) -> web.Response:
         # The details go to the log only: driver errors name hosts, users and databases.
         log.exception("health check: database unreachable")
         return web.json_response({"status": "error", "database": "unavailable"}, status=503)
-    return web.json_response({"status": "ok", "database": "ok"})
+    from bot.services.calendar import HORIZON_DAYS, horizon_report
+
+    try:
+        holidays = horizon_report(rt.settings, rt.now(), HORIZON_DAYS)
+    except ValueError:  # a holidays file broken since start-up: say so (no path), keep serving
+        log.exception("health check: holidays file unusable")
+        holidays = {"error": "节假日文件有误，见日志"}
+    return web.json_response({"status": "ok", "database": "ok", "holidays": holidays})

@@ -63,11 +63,26 @@ class Settings(BaseSettings):
     # Extra holidays / make-up workdays, ISO dates; they override the built-in calendar.
     extra_holidays: list[str] = Field(default_factory=list)
     extra_workdays: list[str] = Field(default_factory=list)
+    # The operator's holidays file (one "date kind" per line, see bot/holidays.py) for the years the
+    # chinese-calendar package does not know yet.
+    holidays_file: Path | None = None
+
+    @field_validator("holidays_file", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        # env.example ships "XINFANG_HOLIDAYS_FILE=" (no file): that is None, not the directory ".".
+        return None if isinstance(value, str) and not value.strip() else value
 
     # The office web console (``xinfang console``): the address staff reach it at (chat's 登录 links
     # point there) and the key that signs its cookies (empty: a random key each time it starts).
     console_url: str = "http://127.0.0.1:8090"
     console_secret: str = ""
+
+    # The Word reports (docx): 发文机关署名 at the end, an optional 附注 line (联系人、电话), and the fonts
+    # the document names (keys title/body/heading/subheading/latin; see bot.services.official_docx.Fonts).
+    report_issuer: str = "信访工作办公室"
+    report_contact: str = ""
+    report_fonts: dict[str, str] = Field(default_factory=dict)
 
     # Recurring and one-off reception sessions from the config file (see the reception service).
     reception: list[dict[str, Any]] = Field(default_factory=list)

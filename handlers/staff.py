@@ -15,7 +15,8 @@ from typing import Any
 from bot import case_policy as policy
 from bot.case_policy import ROLE_LABELS, status_label
 from bot.dispatch import Context, command, idle, msg_type, role, staff_or_above
-from bot.services import case_queries, workflow
+from bot.services import case_queries, separation, workflow
+from bot.services.calendar import UNCOVERED_NOTE, deadline_years_uncovered
 from bot.services.case_queries import Case, Person
 from bot.services.cases import Actor
 from handlers.commands import STAFF, audience_router
@@ -109,9 +110,9 @@ async def todo(ctx: Context) -> str | None:
     return "\n".join(lines)
 
 
-async def _event_log(ctx: Context, case: Case) -> str:
+def _event_log(ctx: Context, events: list) -> str:
     lines = []
-    for event in await case_queries.case_log(ctx.session, case):
+    for event in events:
         actor = ROLE_LABELS.get(event.actor_role, event.actor_role)
         if event.actor is not None:
             actor = workflow.who(event.actor)
@@ -122,13 +123,30 @@ async def _event_log(ctx: Context, case: Case) -> str:
     return "\n".join(lines)
 
 
+def _intake_notes(ctx: Context, case: Case, events: list) -> str:
+    """What intake found that staff must weigh: the triage reason, the 诉访分离 route, and a
+    working-day deadline counted through a year with no holiday list."""
+    notes = ""
+    for event in events:
+        if event.action == "triage_reason" and event.text:
+            notes += texts.NOTE_TRIAGE.format(reason=event.text)
+        elif event.action == "separation_suggested" and event.text and case.status in policy.OPEN_STATUSES:
+            route = event.text.split("（", 1)[0]
+            notes += texts.NOTE_SEPARATION.format(route=event.text, number=case.number, word=route)
+    years = deadline_years_uncovered(ctx.rt, case)
+    if years:
+        notes += texts.NOTE_HOLIDAYS.format(note=UNCOVERED_NOTE, years="、".join(str(y) for y in years))
+    return notes
+
+
 @router.handle(command("详情"))
 async def detail(ctx: Context) -> str | None:
     async def body(case: Case, _: list[str]) -> str:
         person = bound_person(ctx)
         secret = not policy.sees_identity(person, case)
         hidden = "（检举控告类，身份保密）"
-        extra = ""
+        events = await case_queries.case_log(ctx.session, case)
+        extra = _intake_notes(ctx, case, events)
         if case.extension_days:
             extra += f"延期：{case.extension_days}天（{case.extension_reason}）\n"
         if case.result:
@@ -147,7 +165,7 @@ async def detail(ctx: Context) -> str | None:
             leader=workflow.who(case.leader) if case.leader else "—",
             ack_due=workflow.fmt_date(ctx.rt, case.ack_due_at),
             resolve_due=workflow.fmt_date(ctx.rt, case.resolve_due_at),
-            extra=extra, log=await _event_log(ctx, case))
+            extra=extra, log=_event_log(ctx, events))
 
     return await with_case(ctx, 1, body)
 
@@ -175,10 +193,28 @@ async def accept(ctx: Context) -> str | None:
 @router.handle(command("不予受理"))
 async def decline(ctx: Context) -> str | None:
     async def body(case: Case, rest: list[str]) -> str:
+        if rest and rest[0] == separation.COMMAND_WORD:
+            return await _decline_separated(ctx, case, rest[1:])
         outcome = await workflow.decline(ctx.session, ctx.rt, case, bound_person(ctx), " ".join(rest))
         return texts.DECLINED.format(number=case.number) if outcome.ok else error_text(outcome)
 
     return await with_case(ctx, 2, body)
+
+
+async def _decline_separated(ctx: Context, case: Case, words: list[str]) -> str:
+    route = separation.route_named(ctx.rt, words[0]) if words else None
+    if route is None:
+        known = separation.routes(ctx.rt)
+        problem = texts.SEPARATION_UNKNOWN.format(word=words[0]) if words else texts.SEPARATION_MISSING
+        return texts.SEPARATION_ROUTES.format(
+            problem=problem, number=case.number, routes="、".join(f"{r.name}（{r.body}）" for r in known),
+            first=known[0].name if known else "诉讼")
+    outcome = await separation.decline_separated(ctx.session, ctx.rt, case, bound_person(ctx), route)
+    if not outcome.ok:
+        return error_text(outcome)
+    if outcome.detail.get("has_citizen"):
+        return texts.DECLINED_SEPARATED.format(number=case.number, route=route.name, body=route.body)
+    return texts.DECLINED_SEPARATED_NO_CITIZEN.format(number=case.number, notice=outcome.detail["notice"])
 
 
 @router.handle(command("回复"))

@@ -25,6 +25,7 @@ from operator import itemgetter
 import ahocorasick
 
 from nlp import segment
+from nlp.alarm import AlarmJudge
 from nlp.normalize import match_form
 from nlp.rules import OTHER, Rules, load_rules
 
@@ -38,6 +39,10 @@ _second = itemgetter(1)
 HAND_SCALE = 3.0
 TITLE_CHARS = 20
 TITLE_WEIGHT = 2
+# A paired keyword ("克扣") counts only with its partner ("干部") this many characters either side.
+PAIR_WINDOW = 16
+# How much a partner word is listed with when its pair held (it explains, it does not score).
+PARTNER_WEIGHT = 1.0
 
 
 def keyword_counts(automaton, text: str) -> dict[int, int]:
@@ -62,6 +67,12 @@ class Decision:
     urgent: tuple[str, ...]
     kind: str
     deadlines: dict = field(default_factory=dict)
+    # Why the message went to the triage desk (empty when it was routed): shown to staff.
+    reason: str = ""
+    # Why the alarm words count (empty when there is no alarm): shown to staff with the alert.
+    alarm: str = ""
+    # 诉访分离: the legal route (a `separation` route name of the rules file) the claim belongs to.
+    separation: str | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -73,7 +84,15 @@ class Decision:
             "urgent": list(self.urgent),
             "kind": self.kind,
             "deadlines": dict(self.deadlines),
+            "reason": self.reason,
+            "alarm": self.alarm,
+            "separation": self.separation,
         }
+
+
+REASON_NO_KEYWORDS = "未识别出具体问题：没有命中任何分类关键词"
+REASON_NO_TOPIC = "未提到具体问题：没有命中任何类别关键词，仅凭零散字词不足以判断"
+REASON_LOW = "分类把握不足：置信度 {score:.2f}，低于阈值 {threshold:.2f}"
 
 
 class Categoriser:
@@ -88,7 +107,14 @@ class Categoriser:
         n_g, n_c = len(self._learned), len(self._cats)
         self._cat_base = n_g
         self._kind_base = n_g + n_c
-        self._n_slots = n_g + n_c + len(rules.kinds)
+        # After the kinds: per category with paired keywords, one slot summing them and one
+        # counting its partner words; then one slot per 诉访分离 route and one for contest words.
+        self._paired = [(j, c) for j, c in enumerate(self._cats) if c.paired and c.paired_with]
+        self._pair_base = self._kind_base + len(rules.kinds)
+        self._sep_base = self._pair_base + 2 * len(self._paired)
+        self._contest_slot = self._sep_base + len(rules.separation)
+        self._n_slots = self._contest_slot + 1
+        self._overrides = [(j, c.department_override) for j, c in enumerate(self._cats) if c.department_override > 0]
         self._cat_index_by_group: dict[str, list[int]] = {}
         for j, c in enumerate(self._cats):
             self._cat_index_by_group.setdefault(c.group, []).append(j)
@@ -105,17 +131,26 @@ class Categoriser:
         for ki, k in enumerate(rules.kinds):
             for kw, w in k.keywords.items():
                 effects.setdefault(kw, []).append((self._kind_base + ki, w))
-        for kw in rules.urgent:
-            effects.setdefault(kw, [])
+        for pi, (_j, c) in enumerate(self._paired):
+            for kw, w in c.paired.items():
+                effects.setdefault(kw, []).append((self._pair_base + 2 * pi, w))
+            for kw in c.paired_with:
+                effects.setdefault(kw, []).append((self._pair_base + 2 * pi + 1, 1.0))
+        for ri, route in enumerate(rules.separation):
+            for kw, w in route.keywords.items():
+                effects.setdefault(kw, []).append((self._sep_base + ri, w))
+        for kw, w in rules.separation_contest.items():
+            effects.setdefault(kw, []).append((self._contest_slot, w))
+        self._alarm = AlarmJudge(rules.alarm)
 
         self._keywords: list[str] = list(effects)
+        self._keyword_id = {k: i for i, k in enumerate(self._keywords)}
         self._effects: list[tuple[tuple[int, float], ...]] = [tuple(effects[k]) for k in self._keywords]
         self._effect_maps = [dict(e) for e in self._effects]
         self._learned_eff = [tuple(e for e in eff if e[0] < n_g) for eff in self._effects]
         self._hand_eff = [tuple(e for e in eff if e[0] >= n_g) for eff in self._effects]
         self._group_slot = {g.name: gi for gi, g in enumerate(self._learned)}
         self._cat_slot = {c.name: n_g + j for j, c in enumerate(self._cats)}
-        self._is_urgent = frozenset(i for i, k in enumerate(self._keywords) if k in set(rules.urgent))
         self._whole = frozenset(i for i, k in enumerate(self._keywords) if k in rules.whole_words)
         self._automaton = ahocorasick.Automaton()
         for i, kw in enumerate(self._keywords):
@@ -163,7 +198,8 @@ class Categoriser:
 
     def categorise(self, text: str) -> Decision:
         rules = self.rules
-        ids = self.matched(match_form(text or ""))
+        text = match_form(text or "")
+        ids = self.matched(text)
         acc = [0.0] * self._n_slots
         n_learned = 0
         learned_norm = 0.0
@@ -185,34 +221,82 @@ class Categoriser:
             inv = 1.0 / math.sqrt(learned_norm)
             for gi in range(n_g):
                 acc[gi] *= inv
-        urgent = ()
-        if not self._is_urgent.isdisjoint(ids):
-            urgent = tuple(self._keywords[i] for i in ids if i in self._is_urgent)
-        kind, kind_dept = self._kind(acc)
+        paired_held: dict[int, float] = {}
+        for pi, (j, c) in enumerate(self._paired):
+            if acc[self._pair_base + 2 * pi] > 0 and acc[self._pair_base + 2 * pi + 1] > 0:
+                held = self._pairs_held(text, ids, c)
+                acc[n_g + j] += sum(w for i, w in held.items() if self._keywords[i] in c.paired)
+                paired_held.update(held)
+        alarm = self._alarm.judge(text)
+        kind = self._kind(acc)
 
         cat_scores = acc[self._cat_base : self._kind_base]
-        group, score = self._decide_group(acc, n_learned, cat_scores, len(text or ""))
+        group, score = self._decide_group(acc, n_learned, cat_scores, len(text))
         if group == OTHER:
             category = self._other_cat
         else:
             category = self._category_in(group, cat_scores)
-        listed = self._explain(ids, group, category.name)
-        if not listed and group != OTHER:
+        listed = self._explain(ids, group, category.name, paired_held)
+        reason = ""
+        if group != OTHER and not listed:
             group, category = OTHER, self._other_cat
+        elif (group != OTHER and rules.topic_min_chars and len(text) < rules.topic_min_chars
+              and score < rules.topic_min_confidence and max(cat_scores, default=0.0) <= 0):
+            group, category, reason = OTHER, self._other_cat, REASON_NO_TOPIC
+        override = self._override(cat_scores)
+        if override is not None and group == OTHER:
+            # Nothing else to say about the topic: the allegation is the topic.
+            group, category, reason = override.group, override, ""
+            score = 1.0 - math.exp(-cat_scores[self._cats.index(override)] / HAND_SCALE)
+            listed = self._explain(ids, group, category.name, paired_held)
         if group == OTHER:
             department = rules.triage_department
+            listed = self._explain(ids, None, None)
+            if not reason:
+                reason = REASON_LOW.format(score=score, threshold=rules.threshold) if listed else REASON_NO_KEYWORDS
+        elif override is not None:
+            department = override.department
+            if override is not category:
+                listed = _merge_explained(listed, self._explain(ids, override.group, override.name, paired_held))
         else:
-            department = kind_dept or category.department
+            department = category.department
+        if override is not None and override.kind:
+            kind = override.kind
+        elif category.kind:
+            kind = category.kind
         return Decision(
             category=category.name,
             group=group,
             department=department,
             score=score,
-            keywords=listed if group != OTHER else self._explain(ids, None, None),
-            urgent=urgent,
+            keywords=listed,
+            urgent=alarm.words,
             kind=kind,
             deadlines=dict(category.deadlines),
+            reason=reason,
+            alarm=alarm.reason,
+            separation=self._separation(acc),
         )
+
+    def _override(self, cat_scores: list[float]):
+        """The category whose department takes the case whatever its topic, if one scored enough."""
+        best, best_s = None, 0.0
+        for j, threshold in self._overrides:
+            s = cat_scores[j]
+            if s >= threshold and s > best_s:
+                best, best_s = self._cats[j], s
+        return best
+
+    def _separation(self, acc: list[float]) -> str | None:
+        routes = self.rules.separation
+        best, best_s = None, 0.0
+        for ri, route in enumerate(routes):
+            s = acc[self._sep_base + ri]
+            if s > best_s:
+                best, best_s = route.name, s
+        if best is None or best_s + acc[self._contest_slot] < self.rules.separation_min_score:
+            return None
+        return best
 
     def _decide_group(
         self, acc: list[float], n_learned: int, cat_scores: list[float], length: int
@@ -272,13 +356,37 @@ class Categoriser:
             return best
         return self.rules.category(self.rules.groups_by_name[group].default_category)
 
-    def _kind(self, acc: list[float]) -> tuple[str, str | None]:
+    def _kind(self, acc: list[float]) -> str:
         for ki, k in enumerate(self.rules.kinds):
             if acc[self._kind_base + ki] >= k.min_score:
-                return k.name, k.department
-        return self.rules.default_kind, None
+                return k.name
+        return self.rules.default_kind
 
-    def _explain(self, ids, group: str | None, category: str | None) -> tuple[tuple[str, float], ...]:
+    def _pairs_held(self, text: str, ids: dict[int, int], c) -> dict[int, float]:
+        """{keyword id: weight} of the paired keywords of ``c`` that have a partner word within
+        PAIR_WINDOW characters, and of those partners: "尊敬的领导" in a letter's salutation does
+        not make "不给退款" three paragraphs later an official's wrongdoing."""
+        kws = self._keywords
+        partners = [kws[i] for i in ids if kws[i] in c.paired_with]
+        held: dict[int, float] = {}
+        for i in ids:
+            kw = kws[i]
+            if kw not in c.paired:
+                continue
+            start = text.find(kw)
+            while start >= 0:
+                window = text[max(0, start - PAIR_WINDOW) : start + len(kw) + PAIR_WINDOW]
+                near = [p for p in partners if p in window]
+                if near:
+                    held[i] = c.paired[kw]
+                    for p in near:
+                        held[self._keyword_id[p]] = PARTNER_WEIGHT
+                    break
+                start = text.find(kw, start + 1)
+        return held
+
+    def _explain(self, ids, group: str | None, category: str | None,
+                 paired_held: dict[int, float] | None = None) -> tuple[tuple[str, float], ...]:
         """Keywords that pushed the message towards the decided group and category
         (for 其他: every keyword with a positive weight anywhere)."""
         kws = self._keywords
@@ -297,8 +405,21 @@ class Categoriser:
                 w = m.get(gs, 0.0) + m.get(cs, 0.0)
                 if w > 0:
                     out[kws[i]] = w
+            # Paired keywords and their partner words explain the category when the pair held.
+            if paired_held and any(self._cat_slot.get(c.name) == cs for _, c in self._paired):
+                for i, w in paired_held.items():
+                    out[kws[i]] = out.get(kws[i], 0.0) + w
         ranked = sorted(out.items(), key=lambda kv: (-kv[1], kv[0]))
         return tuple(ranked[:MAX_LISTED_KEYWORDS])
+
+
+def _merge_explained(*lists) -> tuple[tuple[str, float], ...]:
+    out: dict[str, float] = {}
+    for listed in lists:
+        for k, w in listed:
+            out[k] = max(w, out.get(k, 0.0))
+    ranked = sorted(out.items(), key=lambda kv: (-kv[1], kv[0]))
+    return tuple(ranked[:MAX_LISTED_KEYWORDS])
 
 
 _default_lock = threading.Lock()

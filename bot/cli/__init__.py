@@ -27,6 +27,7 @@ COMMANDS = {
     "rules": "bot.cli.rules:rules",
     "media": "bot.cli.media:media",
     "console": "bot.cli.console:console",
+    "holidays": "bot.cli.holidays:holidays",
 }
 
 

@@ -97,6 +97,9 @@ def _classify_line(cat, raw: bytes) -> dict:
             "urgent": [],
             "kind": rules.default_kind,
             "deadlines": {},
+            "reason": "分类出错，转分流窗口",
+            "alarm": "",
+            "separation": None,
         }
         result["error"] = f"{type(exc).__name__}: {exc}"
     return {**decision, **result}

@@ -43,6 +43,13 @@ def serve(host: str | None, port: int | None, only: tuple[str, ...], no_schedule
             "提示：未配置微信公众号凭据（XINFANG_WECHAT_APPID / XINFANG_WECHAT_SECRET / XINFANG_WECHAT_TOKEN）。\n"
             "服务照常启动，但不会连接真实微信。想先体验完整流程，请运行：xinfang demo（本地模拟器）。",
         )
+    from bot.holidays import HolidaysError
+    from bot.services.calendar import Calendar
+
+    try:
+        Calendar.from_settings(settings)  # a bad holidays file stops here, naming its line
+    except HolidaysError as exc:
+        raise click.ClickException(f"节假日文件有误，服务未启动：{exc}") from None
     if _.get("migrate", True):
         migrate.upgrade(settings.database_url)
     from bot.app import create_app

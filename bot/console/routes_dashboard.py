@@ -61,10 +61,15 @@ def _charts(stats: statistics.Statistics) -> dict[str, Any]:
     }
 
 
-def _extra_figures(stats: statistics.Statistics) -> list[tuple[str, Any]]:
-    """Figures other services add to ``Statistics`` (回头看, 反弹) when present, as (label, value)."""
-    known = {"follow_up_done": "回头看已完成", "follow_ups": "回头看", "rebounds": "反弹", "rebound": "反弹"}
-    return [(label, getattr(stats, name)) for name, label in known.items() if hasattr(stats, name)]
+def _extra_figures(stats: statistics.Statistics) -> list[tuple[str, str, Any]]:
+    """回头看 and 反弹 figures (key, label, value), once the statistics carry them (lifecycle, #18)."""
+    follow_up = getattr(stats, "follow_up", None)
+    if follow_up is None:
+        return []
+    return [("follow_up_asked", "回头看（件）", follow_up.asked),
+            ("follow_up_resolved", "回头看已解决（件）", follow_up.resolved),
+            ("rebounded", "反弹（件）", follow_up.rebounded),
+            ("rebound_rate", "反弹率", statistics.percent(follow_up.rebound_rate))]
 
 
 async def _xlsx(request: web.Request, name: str, write: Callable[[Path], None]) -> web.StreamResponse:

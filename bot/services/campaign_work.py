@@ -1,6 +1,6 @@
 """Campaign work on cases: 排查 registration, visits and their outcomes, 三问 suggestions, 回头看.
 
-Everything goes through the ordinary case workflow (``file_case``, ``record``, ``bot.services.
+Everything goes through the ordinary case workflow (``intake.take_in``, ``record``, ``bot.services.
 workflow``), so campaign cases get the same deadlines, 首问 and messages as any other. Results are
 ``workflow.Outcome`` values; only bugs raise. Nothing here commits.
 """
@@ -23,7 +23,8 @@ from bot.services import campaign_texts as texts
 from bot.services import reception as reception_service
 from bot.services import workflow
 from bot.services.calendar import Calendar
-from bot.services.cases import Actor, can, file_case, record
+from bot.services.cases import Actor, can, record
+from bot.services.intake import Intake, take_in
 from bot.services.workflow import Outcome
 from storage.models import (
     Campaign,
@@ -62,10 +63,13 @@ async def register_problem(
     """A 排查/下访 problem as a campaign case; 重大 risk alerts the department leader and 督查室."""
     assert risk in RISK_LEVELS
     found_on = found_on or rt.local_now().date()
-    decision = rt.categoriser.categorise(content)
-    case = await file_case(session, rt, content=content, decision=decision, actor=actor, source=source,
-                           location_text=place, campaign_id=campaign.id, risk_level=risk,
-                           department_name=department.name, citizen_name=citizen_name, phone=phone)
+    # The common intake: alarm words in context, repeat detection and the group-risk alert to
+    # 督查室 and the department's leaders, deadlines from the day the problem was found.
+    taken = await take_in(session, rt, Intake(
+        content=content, source=source, actor=actor, location_text=place, campaign_id=campaign.id,
+        risk_level=risk, department_name=department.name, citizen_name=citizen_name, phone=phone,
+        received_on=found_on, notify_department=False))
+    case = taken.case
     if risk == "重大":
         case.group_risk = True
     if owner is not None:
@@ -262,8 +266,9 @@ async def submit_suggestion(session: AsyncSession, rt: Runtime, openid: str, con
     if now is None:
         return _fail("no_suggestions")
     decision = dataclasses.replace(rt.categoriser.categorise(content), kind=SUGGESTION_KIND)
-    case = await file_case(session, rt, content=content, decision=decision, actor=Actor.citizen(openid),
-                           openid=openid, campaign_id=now.campaign.id)
+    case = (await take_in(session, rt, Intake(
+        content=content, source="wechat", actor=Actor.citizen(openid), openid=openid, campaign_id=now.campaign.id,
+        decision=decision, notify_department=False))).case
     suggestion = CampaignSuggestion(campaign_id=now.campaign.id, case_id=case.id, openid=openid,
                                     created_at=rt.now())
     session.add(suggestion)

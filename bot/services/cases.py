@@ -8,6 +8,7 @@ transaction. Nothing here commits: the caller owns the unit of work.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -103,10 +104,15 @@ async def file_case(
     latitude: float | None = None, longitude: float | None = None, phone: str | None = None,
     citizen_name: str | None = None, attachments: list[Attachment] | None = None,
     campaign_id: int | None = None, risk_level: str | None = None, department_name: str | None = None,
+    received_at: datetime | None = None,
 ) -> Case:
-    """Register a new case (status ``registered``) with its number, routing and first deadline."""
+    """Register a new case (status ``registered``) with its number, routing and first deadline.
+
+    The acknowledgement deadline runs from ``received_at`` (a letter's envelope date) when given,
+    else from now; channels call this through ``bot.services.intake.take_in``."""
     now = rt.now()
     calendar = Calendar.from_settings(rt.settings)
+    received = received_at if received_at is not None and received_at < now else now
     dept = await department_named(session, department_name or decision.department)
     ack_days = int(decision.deadlines.get("ack_days", ACK_DAYS)) if decision.deadlines else ACK_DAYS
     case = Case(
@@ -117,7 +123,7 @@ async def file_case(
         keywords=[[k, w] for k, w in decision.keywords], urgent_flags=list(decision.urgent),
         group_risk=bool(decision.urgent), location_text=location_text, latitude=latitude,
         longitude=longitude, phone=phone, source=source, status=policy.REGISTERED, registered_at=now,
-        ack_due_at=calendar.add_days(now, ack_days), registered_by_id=actor.person_id,
+        ack_due_at=calendar.add_days(received, ack_days), registered_by_id=actor.person_id,
         campaign_id=campaign_id, risk_level=risk_level, updated_at=now,
         transfer_count=0, review_level=0, reopened_count=0,
     )
@@ -128,7 +134,8 @@ async def file_case(
     await record(session, rt, case, action="register", actor=actor, text=content,
                  data={"category": case.category, "group": case.category_group,
                        "department": dept.name if dept else None, "source": source,
-                       "keywords": case.keywords, "urgent": case.urgent_flags})
+                       "keywords": case.keywords, "urgent": case.urgent_flags,
+                       "received_on": calendar.local_date(received).isoformat()})
     return case
 
 

@@ -22,8 +22,9 @@ from bot.case_policy import DRAFT_REMINDER_AFTER
 from bot.conversation_data import ConversationData
 from bot.outbox import notify
 from bot.runtime import Runtime
-from bot.services import media, risk
-from bot.services.cases import Actor, file_case, notify_new_case
+from bot.services import media
+from bot.services.cases import Actor
+from bot.services.intake import Intake, take_in
 from nlp import Decision, find_phones
 from storage.models import Conversation, Follower
 from storage.repositories.cases import draft_attachments
@@ -151,13 +152,11 @@ async def file_report(session: AsyncSession, rt: Runtime, openid: str, draft: Re
     assert draft.content is not None and draft.decision is not None
     attachments = await draft_attachments(session, openid, draft.attachments)
     await department_named(session, draft.decision["department"])
-    case = await file_case(
-        session, rt, content=draft.content, decision=_decision(draft.decision), actor=Actor.citizen(openid),
-        openid=openid, source="wechat", location_text=draft.location_text, latitude=draft.latitude,
-        longitude=draft.longitude, phone=draft.phone, attachments=attachments,
-    )
-    assessed = await risk.assess_new_case(session, rt, case)
-    await notify_new_case(session, rt, case)
+    taken = await take_in(session, rt, Intake(
+        content=draft.content, source="wechat", actor=Actor.citizen(openid), openid=openid,
+        location_text=draft.location_text, latitude=draft.latitude, longitude=draft.longitude,
+        phone=draft.phone, attachments=attachments, decision=_decision(draft.decision)))
+    case, assessed = taken.case, taken.assessed
     return Filed(case.number, draft.decision["department"],
                  case.ack_due_at.astimezone(rt.tz).strftime("%Y年%m月%d日") if case.ack_due_at else "",
                  assessed.repeat_of.number if assessed.repeat_of else "", len(attachments))
@@ -208,7 +207,9 @@ def _float(value: Any) -> float | None:
 def _decision(data: dict[str, Any]) -> Decision:
     return Decision(category=data["category"], group=data["group"], department=data["department"],
                     score=float(data["score"]), keywords=tuple((k, float(w)) for k, w in data["keywords"]),
-                    urgent=tuple(data["urgent"]), kind=data["kind"], deadlines=dict(data.get("deadlines") or {}))
+                    urgent=tuple(data["urgent"]), kind=data["kind"], deadlines=dict(data.get("deadlines") or {}),
+                    reason=data.get("reason") or "", alarm=data.get("alarm") or "",
+                    separation=data.get("separation"))
 
 
 def short(text: str, limit: int) -> str:

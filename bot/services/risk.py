@@ -26,6 +26,7 @@ from storage.repositories.cases import (
     cases_by_ids,
     cases_with_event,
     citizen_open_or_recent_cases,
+    phone_open_or_recent_cases,
     recent_report_texts,
 )
 
@@ -64,12 +65,19 @@ async def assess_new_case(session: AsyncSession, rt: Runtime, case: Case) -> Ris
 
 
 async def link_repeat(session: AsyncSession, rt: Runtime, case: Case) -> Case | None:
-    """Link ``case`` to the same citizen's most similar open or recent case, if similar enough."""
-    if not case.citizen_openid:
+    """Link ``case`` to the same citizen's most similar open or recent case, if similar enough.
+
+    The citizen is their WeChat openid, or, for a visit, letter or call staff registered, the
+    phone number they gave (the same person may also have reported in the chat with it)."""
+    since = rt.now() - REPEAT_WINDOW
+    if case.citizen_openid:
+        candidates = await citizen_open_or_recent_cases(session, case.citizen_openid, open_statuses=OPEN_STATUSES,
+                                                        since=since, exclude_id=case.id)
+    elif case.phone:
+        candidates = await phone_open_or_recent_cases(session, case.phone, open_statuses=OPEN_STATUSES,
+                                                      since=since, exclude_id=case.id)
+    else:
         return None
-    candidates = await citizen_open_or_recent_cases(session, case.citizen_openid,
-                                                    open_statuses=OPEN_STATUSES,
-                                                    since=rt.now() - REPEAT_WINDOW, exclude_id=case.id)
     best, best_score = None, 0.0
     mine = bigrams(case.content)
     for other in candidates:

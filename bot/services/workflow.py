@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -39,15 +40,16 @@ from bot.outbox import notify, notify_people, notify_person
 from bot.runtime import Runtime
 from bot.services import people as people_service
 from bot.services.calendar import Calendar
-from bot.services.cases import Actor, can, file_case, record
+from bot.services.cases import Actor, can, record
+from bot.services.intake import SOURCE_WORD_OF, Intake, take_in
 from bot.services.rating_request import request_rating
 from storage.models import Case, CaseEvent, Person
 from storage.repositories.departments import department_named
 
 log = logging.getLogger(__name__)
 
-# Sources staff register on a citizen's behalf (登记 来访|来信|来电), as the case file names them.
-WALK_IN_SOURCES = {"reception": "来访", "letter": "来信", "phone": "来电"}
+# Sources staff register on a citizen's behalf (登记 来访|来信|来电): the intake's source words.
+WALK_IN_SOURCES = SOURCE_WORD_OF
 
 # ---- messages ------------------------------------------------------------------------------------
 
@@ -175,8 +177,10 @@ async def accept(session: AsyncSession, rt: Runtime, case: Case, person: Person,
     return _ok(case, due=due)
 
 
-async def decline(session: AsyncSession, rt: Runtime, case: Case, person: Person, reason: str) -> Outcome:
-    """不予受理 with the reason; the citizen is told how to ask for review (复查)."""
+async def decline(session: AsyncSession, rt: Runtime, case: Case, person: Person, reason: str, *,
+                  notice: str | None = None, data: dict[str, Any] | None = None) -> Outcome:
+    """不予受理 with the reason; the citizen is told how to ask for review (复查), or gets
+    ``notice`` instead (诉访分离 names the competent body and its time limit)."""
     if not _staff_allowed(person, case):
         return _fail("forbidden", case)
     if not reason.strip():
@@ -186,13 +190,14 @@ async def decline(session: AsyncSession, rt: Runtime, case: Case, person: Person
     case.decline_reason = reason
     # The 申请复查 window runs from the notice. Recorded for the review chain; nothing reads it yet.
     case.review_due_at = _calendar(rt).add_days(rt.now(), REVIEW_DAYS)
-    await record(session, rt, case, action="decline", actor=Actor.of(person), text=reason, transition=True)
+    await record(session, rt, case, action="decline", actor=Actor.of(person), text=reason, transition=True,
+                 data=data)
     await _refresh_people(session, case)
-    await _citizen(session, rt, case, "decline_notice", CITIZEN_DECLINED.format(number=case.number, reason=reason, **DEADLINE_NUMBERS),
-                   reason=reason)
+    text = notice or CITIZEN_DECLINED.format(number=case.number, reason=reason, **DEADLINE_NUMBERS)
+    await _citizen(session, rt, case, "decline_notice", text, reason=reason)
     await _colleagues(session, rt, case, "staff_update",
                       STAFF_DECLINED.format(**_base(case), reason=reason), actor=person)
-    return _ok(case)
+    return _ok(case, has_citizen=bool(case.citizen_openid), notice=text)
 
 
 async def reply(session: AsyncSession, rt: Runtime, case: Case, person: Person, text: str) -> Outcome:
@@ -461,24 +466,33 @@ async def reopen(session: AsyncSession, rt: Runtime, case: Case, *, actor: Actor
 
 
 async def register_walk_in(session: AsyncSession, rt: Runtime, person: Person, content: str, *,
-                           name: str | None = None, phone: str | None = None,
-                           source: str = "reception") -> Outcome:
-    """登记: a case for a visitor at reception, filed by staff (source ``reception``).
+                           name: str | None = None, phone: str | None = None, source: str = "reception",
+                           received_on: date | None = None) -> Outcome:
+    """登记: a visit, letter or call taken by staff (source ``reception``/``letter``/``phone``).
 
-    谁接访、谁负责: the registering officer is the case's owner from the start.
+    谁接访、谁负责: the registering officer is the case's owner from the start. The case goes
+    through the same intake as a citizen's own report (``bot.services.intake``): alarm words,
+    repeat detection and the group-risk alert included. A letter's envelope date, when given,
+    is the receipt date its deadline counts from.
     """
     if not _staff_allowed(person):
         return _fail("forbidden")
     if len(content.strip()) < 4:
         return _fail("text_required")
-    decision = rt.categoriser.categorise(content)
-    case = await file_case(session, rt, content=content, decision=decision, actor=Actor.of(person),
-                           source=source, phone=phone, citizen_name=name)
+    if received_on is not None and received_on > rt.local_now().date():
+        return _fail("future_date", date=received_on.isoformat())
+    taken = await take_in(session, rt, Intake(
+        content=content, source=source, actor=Actor.of(person), phone=phone, citizen_name=name,
+        received_on=received_on, notify_department=False))
+    case = taken.case
     case.owner_id = person.id
     await _refresh_people(session, case)
     others = [p for p in await people_service.people_of_department(session, case.department_id)
               if p.id != person.id]
+    label = WALK_IN_SOURCES.get(source, source)
     await notify_people(session, rt, others, kind="staff_update", case_id=case.id,
-                        text=f"【新登记】{case.number} {case.title}（{WALK_IN_SOURCES.get(source, source)}登记：{who(person)}）",
+                        text=f"【新登记】{case.number} {case.title}（{label}登记：{who(person)}）",
                         fields={"number": case.number})
-    return _ok(case, department=case.department.name, due=fmt_date(rt, case.ack_due_at))
+    return _ok(case, department=case.department.name, due=fmt_date(rt, case.ack_due_at),
+               alerted=taken.assessed.alerted, group_risk=taken.assessed.group_risk,
+               triage=taken.decision.reason, separation=taken.decision.separation or "")

@@ -20,13 +20,13 @@ STAFF_HELP = (
     "· 待办 — 本人及本单位待办事项\n"
     "· 详情 <案> — 完整信息与办理记录\n"
     "· 受理 <案> [天数] — 受理，可承诺办理天数\n"
-    "· 不予受理 <案> <理由>\n"
+    "· 不予受理 <案> <理由>；诉讼、仲裁、复议事项：不予受理 <案> 诉访分离 <途径>\n"
     "· 回复 <案> <内容> — 答复群众\n"
     "· 转办 <案> <部门> <理由>\n"
     "· 延期 <案> <天数> <理由> — 限一次，不超过{max_extension_days}天\n"
     "· 办结 <案> <结果>\n"
     "· 分类 <案> <类别> — 更正分类\n"
-    "· 登记 [内容] — 代来访群众登记\n"
+    "· 登记 [来访|来信|来电] [内容] — 代群众登记；来信可加收信日期：登记 来信 2026-11-28 内容\n"
     "· 登录 — 办公控制台一次性登录链接"
 ).format(**DEADLINE_NUMBERS)
 LEADER_HELP = "\n领导命令：\n· 包案 <案>\n· 督办 <案> [天数] <意见>\n· 确认办结 <案>\n· 接访名单 [日期]\n· 统计"
@@ -67,6 +67,8 @@ ACTION_LABELS = {
     "resolve": "办结", "resolve_requested": "申请办结（待包案领导确认）", "confirm_resolve": "确认办结",
     "recategorise": "更正分类", "take_charge": "包案", "supervise": "督办", "reopen": "重新办理",
     "rate": "评价", "close": "结案", "supplement": "补充材料", "review_request": "申请复查",
+    "triage_reason": "转分流窗口", "separation_suggested": "建议诉访分离", "group_risk_alert": "群体性苗头预警",
+    "group_risk_joined": "并入群体性苗头", "repeat_link": "重信重访", "repeat_linked": "重信重访",
 }
 
 # ---- command results -----------------------------------------------------------------------------
@@ -87,6 +89,14 @@ USAGE = {
 }
 ACCEPTED = "已受理 {number}，您为首问责任人之一，办结期限：{due}。已告知群众。"
 DECLINED = "已不予受理 {number}，理由已告知群众。"
+DECLINED_SEPARATED = "已按诉访分离不予受理 {number}，已告知群众向{body}提出（{route}途径）及申请期限。"
+DECLINED_SEPARATED_NO_CITIZEN = ("已按诉访分离不予受理 {number}。该事项无微信联系方式，请电话或书面告知群众：\n{notice}")
+SEPARATION_ROUTES = "{problem}，{number} 未作处理。可用途径：{routes}。例如：不予受理 {number} 诉访分离 {first}"
+SEPARATION_UNKNOWN = "诉访分离途径“{word}”无法识别"
+SEPARATION_MISSING = "请写明诉访分离途径"
+NOTE_TRIAGE = "分流原因：{reason}\n"
+NOTE_SEPARATION = "诉访分离建议：{route}；如确认，发送“不予受理 {number} 诉访分离 {word}”\n"
+NOTE_HOLIDAYS = "期限提示：{years} 年{note}（请在节假日文件中补上该年）\n"
 REPLIED = "已回复 {number}，消息将发送给群众。"
 REPLIED_NO_CITIZEN = "已记录对 {number} 的回复（该事项无微信联系方式，请电话或书面告知群众）。"
 TRANSFERRED = "已将 {number} 转至{dept}，首问责任人不变，双方及群众已获通知。"
@@ -115,11 +125,20 @@ ERRORS = {
     "same_category": "{number} 已是该类别。",
     "already_yours": "您已包案 {number}。",
     "held_by_other": "{number} 已由{leader}包案。",
+    "future_date": "收信日期 {date} 晚于今天，未登记。请核对信封上的日期。",
 }
 
 # ---- walk-in registration ------------------------------------------------------------------------
-REGISTER_ASK = "请输入来访群众反映的问题（可在内容中写明姓名和电话）。发送“取消”放弃登记。"
+REGISTER_ASK = "请输入{source}群众反映的问题（可在内容中写明姓名和电话）。发送“取消”放弃登记。"
 REGISTER_CANCELLED = "已取消登记。"
-REGISTER_DONE = "已登记 {number}：{title}\n类别：{category}，承办单位：{dept}，受理期限：{due}。您为首问责任人。"
+REGISTER_DONE = ("已登记 {number}（{source}）：{title}\n类别：{category}，承办单位：{dept}，受理期限：{due}。"
+                 "您为首问责任人。")
+REGISTER_RECEIVED = "\n收信日期：{date}，受理期限自该日起算。"
+REGISTER_TRIAGE = "\n已转分流窗口：{reason}。"
+REGISTER_SEPARATION = "\n可能属于诉访分离事项（建议途径：{route}）；如确认，请发送“不予受理 {number} 诉访分离 {route}”。"
+REGISTER_ALERTED = "\n含群体性苗头，已预警督查室和分管领导（{count} 人）。"
+REGISTER_UNKNOWN_SOURCE = ("来源“{word}”无法识别，未登记。可用的来源：{words}，"
+                           "如“登记 来电 内容”；来信可加收信日期，如“登记 来信 2026-11-28 内容”；不写来源按来访登记。")
+REGISTER_BAD_DATE = "收信日期“{word}”无效，未登记。请写成如 2026-11-28 或 11月28日。"
 
-UNKNOWN_COMMAND = "没有识别出这条指令。工作账号的消息不会登记为群众来信；代群众登记请用“登记 内容”。"
+UNKNOWN_COMMAND = "没有识别出这条指令。工作账号的消息不会登记为群众来信；代群众登记请用“登记 内容”（来信、来电：“登记 来信 内容”“登记 来电 内容”）。"

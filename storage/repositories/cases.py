@@ -49,6 +49,21 @@ async def citizen_open_or_recent_cases(
     return list(await session.scalars(stmt.order_by(Case.registered_at.desc())))
 
 
+async def phone_open_or_recent_cases(
+    session: AsyncSession, phone: str, *, open_statuses: Sequence[str], since: datetime,
+    exclude_id: int | None = None,
+) -> list[Case]:
+    """Cases with this phone number in ``open_statuses`` or registered since ``since`` (重信重访
+    candidates for a visit, letter or call registered by staff, which has no openid)."""
+    stmt = select(Case).where(
+        Case.phone == phone,
+        or_(Case.status.in_(list(open_statuses)), Case.registered_at >= since),
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(Case.id != exclude_id)
+    return list(await session.scalars(stmt.order_by(Case.registered_at.desc())))
+
+
 async def recent_report_texts(
     session: AsyncSession, *, since: datetime, exclude_id: int | None = None,
 ) -> list[Any]:
