@@ -77,6 +77,12 @@ class Settings(BaseSettings):
     console_url: str = "http://127.0.0.1:8090"
     console_secret: str = ""
 
+    # The Word reports (docx): 发文机关署名 at the end, an optional 附注 line (联系人、电话), and the fonts
+    # the document names (keys title/body/heading/subheading/latin; see bot.services.official_docx.Fonts).
+    report_issuer: str = "信访工作办公室"
+    report_contact: str = ""
+    report_fonts: dict[str, str] = Field(default_factory=dict)
+
     # Recurring and one-off reception sessions from the config file (see the reception service).
     reception: list[dict[str, Any]] = Field(default_factory=list)
 

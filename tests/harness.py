@@ -104,24 +104,3 @@ async def running_service(db_url: str, clock: FakeClock, tmp_path: Path, *, disp
             errors = list(svc.rt.handler_errors)
             await runner.cleanup()
         assert not errors, f"handler raised: {errors!r}"
-
-
-@asynccontextmanager
-async def running_service(db_url: str, clock: FakeClock, tmp_path: Path, **overrides: Any) -> AsyncIterator[Service]:
-    """Like the ``service`` fixture, with settings overrides (working days, a holidays file …)."""
-    async with FakeWeChat.running(clock=clock) as wx:
-        settings = make_settings(db_url, wx, tmp_path, **overrides)
-        app = create_app(settings, clock, components={"webhook"})
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = runner.addresses[0][:2]
-        svc = Service(settings=settings, clock=clock, wx=wx, app=app, runner=runner,
-                      url=f"http://{host}:{port}/wechat")
-        try:
-            yield svc
-        finally:
-            errors = list(svc.rt.handler_errors)
-            await runner.cleanup()
-        assert not errors, f"handler raised: {errors!r}"

@@ -21,6 +21,7 @@ from bot.runtime import Runtime
 from bot.services import campaign as svc
 from bot.services import campaign_import, campaign_ledger
 from bot.services import campaign_work as work
+from bot.services.report_charts import NoCJKFont
 from storage.models import Campaign
 from storage.models.campaign import PHASES, VISIT_FORMS
 
@@ -221,21 +222,39 @@ def ledger(ref: str, out: Path) -> None:
 @click.argument("ref")
 @click.option("--md", "md", type=click.Path(dir_okay=False, path_type=Path), help="Markdown 输出文件（默认打印）")
 @click.option("--xlsx", "xlsx", type=click.Path(dir_okay=False, path_type=Path), help="xlsx 输出文件")
-def summary(ref: str, md: Path | None, xlsx: Path | None) -> None:
-    """活动工作总结：分单位、分类别、分阶段的数据（Markdown 与 xlsx）。"""
+@click.option("--format", "fmt", type=click.Choice(["md", "xlsx", "docx"]), default=None,
+              help="输出格式；docx 为公文格式的 Word 文档（配合 --out）")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="--format 的输出文件")
+def summary(ref: str, md: Path | None, xlsx: Path | None, fmt: str | None, out: Path | None) -> None:
+    """活动工作总结：分单位、分类别、分阶段的数据（Markdown、xlsx 与公文格式 docx）。"""
+    if fmt == "md" and out is not None:
+        md = md or out
+    if fmt == "xlsx":
+        xlsx = xlsx or out or Path(f"campaign-{ref}-summary.xlsx")
+    docx_out = (out or Path(f"campaign-{ref}-summary.docx")) if fmt == "docx" else None
 
     async def body(rt: Runtime) -> str:
         async with rt.sessions() as session:
-            snap = await campaign_ledger.snapshot(session, rt, await _get(session, ref))
+            found = await _get(session, ref)
+            if docx_out is not None:
+                from bot.services import report_docx
+
+                docx_out.write_bytes(await report_docx.campaign_docx(session, rt, found))
+            snap = await campaign_ledger.snapshot(session, rt, found)
             if xlsx is not None:
                 campaign_ledger.write_summary_xlsx(rt, snap, xlsx)
             return campaign_ledger.render_markdown(rt, snap)
 
-    text = _run(body)
+    try:
+        text = _run(body)
+    except NoCJKFont as exc:  # no font for the charts' Chinese labels: say which package to install
+        raise click.ClickException(str(exc)) from exc
     if md is not None:
         md.write_text(text, encoding="utf-8")
         click.echo(f"总结已写入 {md}")
-    else:
+    elif fmt in (None, "md"):
         click.echo(text)
     if xlsx is not None:
         click.echo(f"总结表已写入 {xlsx}")
+    if docx_out is not None:
+        click.echo(f"总结（Word）已写入 {docx_out}")

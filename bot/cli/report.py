@@ -1,4 +1,4 @@
-"""``xinfang report``: the summary report (检查总结) for a month or a date range, Markdown or xlsx."""
+"""``xinfang report``: the summary report (检查总结) for a month or a date range, as Markdown, xlsx or docx."""
 
 from __future__ import annotations
 
@@ -10,15 +10,16 @@ import click
 
 from bot.cli.common import run_with_runtime
 from bot.runtime import Runtime
+from bot.services.report_charts import NoCJKFont
 
 
 @click.command()
 @click.option("--month", help="统计月份 YYYY-MM")
 @click.option("--from", "first", help="起始日期 YYYY-MM-DD（含），与 --to 同用")
 @click.option("--to", "last", help="截止日期 YYYY-MM-DD（含）")
-@click.option("--format", "fmt", type=click.Choice(["md", "xlsx"]), default="md", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["md", "xlsx", "docx"]), default="md", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, allow_dash=True),
-              help="输出文件（Markdown 默认输出到标准输出；xlsx 默认 report-期间.xlsx）")
+              help="输出文件（Markdown 默认输出到标准输出；xlsx/docx 默认 report-期间.xlsx/.docx）")
 def report(month: str | None, first: str | None, last: str | None, fmt: str, out: str | None) -> None:
     """生成检查总结：总量及环比、分类、承办单位、按期率、满意率、重信重访、群体性苗头、包案、接访。"""
     if bool(month) == bool(first or last):
@@ -49,15 +50,27 @@ def report(month: str | None, first: str | None, last: str | None, fmt: str, out
             return month_period(int(m.group(1)), int(m.group(2)), rt.tz)
         return range_period(d1, d2, rt.tz)
 
+    target = out or f"report-{slug}.{fmt}"
+
     async def body(rt: Runtime) -> str | None:
+        if fmt == "docx":
+            from bot.services import report_docx
+
+            async with rt.sessions() as session:
+                data = await report_docx.report_docx(session, rt, period_for(rt))
+            Path(target).write_bytes(data)
+            return None
         async with rt.sessions() as session:
             stats = await collect(session, rt, period_for(rt))
         if fmt == "md":
             return report_service.render_markdown(stats)
-        report_service.write_xlsx(stats, Path(out or f"report-{slug}.xlsx"))
+        report_service.write_xlsx(stats, Path(target))
         return None
 
-    text = run_with_runtime(body)
+    try:
+        text = run_with_runtime(body)
+    except NoCJKFont as exc:  # no font for the charts' Chinese labels: say which package to install
+        raise click.ClickException(str(exc)) from exc
     if text is not None:
         if out and out != "-":
             Path(out).write_text(text, encoding="utf-8")
@@ -65,4 +78,4 @@ def report(month: str | None, first: str | None, last: str | None, fmt: str, out
         else:
             click.echo(text, nl=False)
     else:
-        click.echo(f"已生成：{out or f'report-{slug}.xlsx'}", err=True)
+        click.echo(f"已生成：{target}", err=True)

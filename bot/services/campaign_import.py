@@ -45,7 +45,7 @@ def template_csv() -> str:
 def write_template_xlsx(path: Path) -> None:
     from openpyxl import Workbook
 
-    from bot.services.monthly_report import style_header
+    from bot.services.sheet_print import style_header
 
     wb = Workbook()
     ws = wb.active

@@ -22,7 +22,7 @@ from bot.runtime import Runtime
 from bot.services import campaign as svc
 from bot.services import campaign_work as work
 from bot.services.ledger import SOURCE_LABELS
-from bot.services.monthly_report import style_header
+from bot.services.sheet_print import Ratio, table_sheet
 from nlp import mask_pii
 from storage.models import (
     Campaign,
@@ -149,37 +149,34 @@ def department_rows(snap: Snapshot) -> list[list[Any]]:
     for cd, f in snap.departments:
         total.add(f)
         rows.append([cd.department.name, cd.leader.name if cd.leader else "", f.registered, f.resolved,
-                     svc.percent(f.rate), f.overdue, f.reviewed, f.rebounded, f.major])
-    rows.append(["合计", "", total.registered, total.resolved, svc.percent(total.rate), total.overdue,
+                     Ratio(f.rate), f.overdue, f.reviewed, f.rebounded, f.major])
+    rows.append(["合计", "", total.registered, total.resolved, Ratio(total.rate), total.overdue,
                  total.reviewed, total.rebounded, total.major])
     return rows
 
 
-def _sheet(wb: Any, title: str, headers: list[tuple[str, int]], rows: list[list[Any]], first: bool = False) -> None:
+def _sheet(wb: Any, title: str, headers: list[tuple[str, int]], rows: list[list[Any]], *, caption: str,
+           first: bool = False) -> None:
     ws = wb.active if first else wb.create_sheet()
     ws.title = title
-    ws.append([h for h, _ in headers])
-    for row in rows:
-        ws.append(row)
-    style_header(ws, [w for _, w in headers])
-    for row in ws.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, date):
-                cell.number_format = "yyyy-mm-dd"
-    if rows:
-        ws.auto_filter.ref = ws.dimensions
+    table_sheet(ws, caption, headers, rows)
 
 
-def write_ledger(rt: Runtime, snap: Snapshot, path: Path) -> None:
+def build_ledger(rt: Runtime, snap: Snapshot) -> Any:
     from openpyxl import Workbook
 
     wb = Workbook()
-    _sheet(wb, "排查台账", CASE_HEADERS, case_rows(rt, snap), first=True)
-    _sheet(wb, "下访场次", VISIT_HEADERS, visit_rows(snap))
-    _sheet(wb, "三问建议", SUGGESTION_HEADERS, suggestion_rows(rt, snap))
-    _sheet(wb, "部门进度", DEPT_HEADERS, department_rows(snap))
-    wb.properties.title = f"{snap.campaign.name}台账"
-    wb.save(path)
+    name = snap.campaign.name
+    _sheet(wb, "排查台账", CASE_HEADERS, case_rows(rt, snap), caption=f"{name}·排查台账", first=True)
+    _sheet(wb, "下访场次", VISIT_HEADERS, visit_rows(snap), caption=f"{name}·下访场次")
+    _sheet(wb, "三问建议", SUGGESTION_HEADERS, suggestion_rows(rt, snap), caption=f"{name}·三问建议")
+    _sheet(wb, "部门进度", DEPT_HEADERS, department_rows(snap), caption=f"{name}·部门进度")
+    wb.properties.title = f"{name}台账"
+    return wb
+
+
+def write_ledger(rt: Runtime, snap: Snapshot, path: Path) -> None:
+    build_ledger(rt, snap).save(path)
 
 
 # ---- summary ---------------------------------------------------------------------------------------
@@ -191,7 +188,7 @@ def category_rows(snap: Snapshot) -> list[list[Any]]:
         entry[0] += 1
         entry[1] += case.status in svc.RESOLVED
     ordered = sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0]))
-    return [[group, cat, n, done, svc.percent(done / n if n else None)] for (group, cat), (n, done) in ordered]
+    return [[group, cat, n, done, Ratio(done / n if n else None)] for (group, cat), (n, done) in ordered]
 
 
 def phase_rows(rt: Runtime, snap: Snapshot) -> list[list[Any]]:
@@ -246,19 +243,30 @@ def _md(value: Any) -> str:
     return text.replace("|", "／").replace("\n", " ")
 
 
-def render_markdown(rt: Runtime, snap: Snapshot) -> str:
-    first, last = svc.period_of(snap.phases)
+def totals(snap: Snapshot) -> svc.Figures:
     total = svc.Figures()
     for _, f in snap.departments:
         total.add(f)
-    lines = [f"# {snap.campaign.name}工作总结", "",
-             f"活动时间：{first.isoformat()}至{last.isoformat()}；牵头单位："
-             f"{snap.campaign.lead_department.name if snap.campaign.lead_department else '督查室'}；"
-             f"统计截至{snap.as_of.isoformat()}。", "",
-             f"活动期间共排查登记问题 {total.registered} 件，化解 {total.resolved} 件，"
-             f"化解率 {svc.percent(total.rate)}；超期 {total.overdue} 件；“回头看” {total.reviewed} 件，"
-             f"其中反弹 {total.rebounded} 件；重大稳定风险 {total.major} 件。"
-             f"开展下访 {len(snap.visits)} 场次，收到群众建议 {len(snap.suggestions)} 条。", ""]
+    return total
+
+
+def narrative(snap: Snapshot) -> list[str]:
+    """The 总结's opening paragraphs (shared by Markdown and docx)."""
+    first, last = svc.period_of(snap.phases)
+    total = totals(snap)
+    return [f"活动时间：{first.isoformat()}至{last.isoformat()}；牵头单位："
+            f"{snap.campaign.lead_department.name if snap.campaign.lead_department else '督查室'}；"
+            f"统计截至{snap.as_of.isoformat()}。",
+            f"活动期间共排查登记问题 {total.registered} 件，化解 {total.resolved} 件，"
+            f"化解率 {svc.percent(total.rate)}；超期 {total.overdue} 件；“回头看” {total.reviewed} 件，"
+            f"其中反弹 {total.rebounded} 件；重大稳定风险 {total.major} 件。"
+            f"开展下访 {len(snap.visits)} 场次，收到群众建议 {len(snap.suggestions)} 条。"]
+
+
+def render_markdown(rt: Runtime, snap: Snapshot) -> str:
+    lines = [f"# {snap.campaign.name}工作总结", ""]
+    for paragraph in narrative(snap):
+        lines += [paragraph, ""]
     for title, headers, rows in summary_tables(rt, snap):
         lines += [f"## {title}", "", "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
         lines += ["| " + " | ".join(_md(v) for v in row) + " |" for row in rows]
@@ -266,13 +274,17 @@ def render_markdown(rt: Runtime, snap: Snapshot) -> str:
     return "\n".join(lines)
 
 
-def write_summary_xlsx(rt: Runtime, snap: Snapshot, path: Path) -> None:
+def build_summary_workbook(rt: Runtime, snap: Snapshot) -> Any:
     from openpyxl import Workbook
 
     wb = Workbook()
     for i, (title, headers, rows) in enumerate(summary_tables(rt, snap)):
         name = title.split("、", 1)[-1][:31]
-        _sheet(wb, name, [(h, max(10, len(h) * 2 + 2)) for h in headers], rows, first=i == 0)
+        _sheet(wb, name, [(h, max(10, len(h) * 2 + 2)) for h in headers], rows,
+               caption=f"{snap.campaign.name}工作总结·{name}", first=i == 0)
     wb.properties.title = f"{snap.campaign.name}工作总结"
-    wb.save(path)
+    return wb
 
+
+def write_summary_xlsx(rt: Runtime, snap: Snapshot, path: Path) -> None:
+    build_summary_workbook(rt, snap).save(path)

@@ -21,6 +21,8 @@ from bot import case_policy as policy
 from bot.case_policy import STATUS_LABELS
 from bot.runtime import Runtime
 from bot.services.calendar import Calendar
+from bot.services.cell_text import csv_cell
+from bot.services.sheet_print import table_sheet
 from bot.services.statistics import SATISFACTION_LABELS, Period
 from nlp import mask_pii
 from storage.models import Case
@@ -173,7 +175,7 @@ def write_csv(rows: Sequence[LedgerRow], out: IO[str]) -> None:
     writer = csv.writer(out)
     writer.writerow([h for h, _ in COLUMNS])
     for row in rows:
-        writer.writerow([_cell_text(v) for v in astuple(row)])
+        writer.writerow([_cell_text(csv_cell(v)) for v in astuple(row)])
 
 
 def csv_bytes(rows: Sequence[LedgerRow]) -> bytes:
@@ -183,23 +185,23 @@ def csv_bytes(rows: Sequence[LedgerRow]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def write_xlsx(rows: Sequence[LedgerRow], path: Path, *, title: str = "信访台账") -> None:
+def build_workbook(rows: Sequence[LedgerRow], *, title: str = "信访台账") -> Any:
     from openpyxl import Workbook
-
-    from bot.services.monthly_report import style_header
 
     wb = Workbook()
     ws = wb.active
     ws.title = "台账"
-    ws.append([h for h, _ in COLUMNS])
-    date_columns = [i for i, f in enumerate(fields(LedgerRow), start=1) if f.name in DATE_FIELDS]
-    for row in rows:
-        ws.append(list(astuple(row)))
-    style_header(ws, [w for _, w in COLUMNS])
-    for col in date_columns:
-        for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
-            cell.number_format = "yyyy-mm-dd"
-    if rows:
-        ws.auto_filter.ref = ws.dimensions
+    table_sheet(ws, title, COLUMNS, [list(astuple(row)) for row in rows])
     wb.properties.title = title
-    wb.save(path)
+    return wb
+
+
+def write_xlsx(rows: Sequence[LedgerRow], path: Path, *, title: str = "信访台账") -> None:
+    build_workbook(rows, title=title).save(path)
+
+
+def xlsx_bytes(rows: Sequence[LedgerRow], *, title: str = "信访台账") -> bytes:
+    """The ledger workbook as bytes (for a download)."""
+    buffer = io.BytesIO()
+    build_workbook(rows, title=title).save(buffer)
+    return buffer.getvalue()

@@ -9,6 +9,7 @@ summary figures against what this test computes from its own plan.
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import subprocess
@@ -17,14 +18,16 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.jobs.scheduler import run_due_jobs
 from bot.services import campaign as campaign_svc
-from bot.services import campaign_import, campaign_ledger, campaign_work, people
+from bot.services import campaign_import, campaign_ledger, campaign_work, people, report_docx
 from storage.models import CampaignSuggestion, Case
 from tests.harness import Service
+from tests.ledger.print_checks import assert_prints_well, sheet_as_text
 
 TZ = ZoneInfo("Asia/Shanghai")
 NAME = "2026年冬季大下访活动"
@@ -267,13 +270,14 @@ async def test_campaign_runs_through_four_phases_with_reminders_digests_ledger_a
         campaign_ledger.write_ledger(rt, snap, tmp_path / "ledger.xlsx")
         campaign_ledger.write_summary_xlsx(rt, snap, tmp_path / "summary.xlsx")
         markdown = campaign_ledger.render_markdown(rt, snap)
+        docx_bytes = await report_docx.campaign_docx(session, rt, await session.get(campaign_svc.Campaign, campaign_id))
         suggestion_rows = list(await session.scalars(select(CampaignSuggestion)))
     assert {s.adoption for s in suggestion_rows} == {"采纳"} and len(suggestion_rows) == 2
 
     wb = load_workbook(tmp_path / "ledger.xlsx")
     assert wb.sheetnames == ["排查台账", "下访场次", "三问建议", "部门进度"]
-    cases = list(wb["排查台账"].iter_rows(min_row=2, values_only=True))
-    headers = [c.value for c in wb["排查台账"][1]]
+    cases = list(wb["排查台账"].iter_rows(min_row=3, values_only=True))
+    headers = [c.value for c in wb["排查台账"][2]]
     col = {h: i for i, h in enumerate(headers)}
     assert [r[col["信访编号"]] for r in cases] == [c1, c2, i1, i2, i3, v1]
     expected_risk = {c1: "重大", c2: "一般", i1: "较大", i2: "一般", i3: "较大", v1: "一般"}
@@ -287,32 +291,44 @@ async def test_campaign_runs_through_four_phases_with_reminders_digests_ledger_a
         assert row[col["一级分类"]] and row[col["问题类别"]]
     assert next(r for r in cases if r[col["信访编号"]] == v1)[col["回头看"]].startswith("反弹")
 
-    visit_row = list(wb["下访场次"].iter_rows(min_row=2, values_only=True))
+    visit_row = list(wb["下访场次"].iter_rows(min_row=3, values_only=True))
     assert len(visit_row) == 1
     assert visit_row[0][2] == "带案下访" and visit_row[0][5] == f"{c1}、{i1}" and visit_row[0][6] == 40
     assert visit_row[0][7] == v1 and visit_row[0][8] == f"{c1}、{i1}"
-    sugg = list(wb["三问建议"].iter_rows(min_row=2, values_only=True))
+    sugg = list(wb["三问建议"].iter_rows(min_row=3, values_only=True))
     assert [r[1] for r in sugg] == suggestions and all(r[7] == "采纳" for r in sugg)
 
     # Per department, from the plan: housing c1 i1 v1 (v1 reopened), labour c2 i2 (i2 overdue), ecology i3.
     dept_expected = {HOUSING: (3, 2, 0, 3, 1, 1), LABOUR: (2, 1, 1, 1, 0, 0), ECOLOGY: (1, 1, 0, 1, 0, 0)}
-    dept_rows = {r[0]: r for r in wb["部门进度"].iter_rows(min_row=2, values_only=True)}
+    dept_rows = {r[0]: r for r in wb["部门进度"].iter_rows(min_row=3, values_only=True)}
     for dept, (reg, res, over, rev, reb, major) in dept_expected.items():
-        assert dept_rows[dept][2:] == (reg, res, pct(res, reg), over, rev, reb, major), dept
-    assert dept_rows["合计"][2:] == (6, 4, pct(4, 6), 1, 5, 1, 1)
+        # The rate is a number formatted as a percentage in the workbook.
+        assert dept_rows[dept][2:] == (reg, res, pytest.approx(res / reg), over, rev, reb, major), dept
+    assert dept_rows["合计"][2:] == (6, 4, pytest.approx(4 / 6), 1, 5, 1, 1)
 
     summary = load_workbook(tmp_path / "summary.xlsx")
-    phases = {r[0]: r for r in summary["分阶段情况"].iter_rows(min_row=2, values_only=True)}
+    phases = {r[0]: r for r in summary["分阶段情况"].iter_rows(min_row=3, values_only=True)}
     # registered by the phase it was found in; visits; resolved (still) by the phase of resolution; reviews.
     assert phases["动员排查"][2:] == (5, 0, 0, 0)
     assert phases["集中下访"][2:] == (1, 1, 2, 0)
     assert phases["集中化解"][2:] == (0, 0, 2, 0)
     assert phases["检查总结"][2:] == (0, 0, 0, 5)
-    by_category = list(summary["分类别情况"].iter_rows(min_row=2, values_only=True))
+    by_category = list(summary["分类别情况"].iter_rows(min_row=3, values_only=True))
     assert sum(r[2] for r in by_category) == 6 and sum(r[3] for r in by_category) == 4
-    adoption = {r[0]: r[1] for r in summary["三问建议"].iter_rows(min_row=2, values_only=True)}
+    adoption = {r[0]: r[1] for r in summary["三问建议"].iter_rows(min_row=3, values_only=True)}
     assert adoption == {"采纳": 2, "部分采纳": 0, "留作参考": 0, "待答复": 0, "合计": 2}
     assert "化解率 66.7%" in markdown and "## 二、分类别情况" in markdown and "反弹 1 件" in markdown
+
+    # Both workbooks print; the Word 总结 has the summary workbook's tables, the narrative and the charts.
+    assert_prints_well(tmp_path / "ledger.xlsx")
+    assert_prints_well(tmp_path / "summary.xlsx")
+    doc = Document(io.BytesIO(docx_bytes))
+    assert doc.paragraphs[0].text == f"{NAME}工作总结"
+    assert len(doc.inline_shapes) >= 3
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert all(paragraph in text for paragraph in campaign_ledger.narrative(snap))
+    assert [[[c.text for c in row.cells] for row in t.rows] for t in doc.tables] == \
+        [sheet_as_text(ws) for ws in summary.worksheets if ws.max_row > 2]
 
     if shutil.which("soffice") is None:
         pytest.skip("LibreOffice not installed (.ci/system-packages installs it)")

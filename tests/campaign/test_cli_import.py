@@ -127,8 +127,15 @@ def test_campaign_cli_import_rejects_bad_rows_row_by_row_and_partial_imports_the
     assert "检查总结：2026-10-21至2026-11-05" in shown.output and "登记 3" in shown.output, shown.output
 
     assert runner.invoke(main, ["campaign", "ledger", "1", "--out", str(tmp_path / "l.xlsx")], env=env).exit_code == 0
-    rows = list(load_workbook(tmp_path / "l.xlsx")["排查台账"].iter_rows(min_row=2, values_only=True))
+    rows = list(load_workbook(tmp_path / "l.xlsx")["排查台账"].iter_rows(min_row=3, values_only=True))
     assert len(rows) == 3 and {r[12] for r in rows} == {"较大", "重大"}
     summary = runner.invoke(main, ["campaign", "summary", "1", "--xlsx", str(tmp_path / "s.xlsx")], env=env)
     assert summary.exit_code == 0 and "# 2026年大下访活动工作总结" in summary.output
     assert "共排查登记问题 3 件" in summary.output
+    word = runner.invoke(main, ["campaign", "summary", "1", "--format", "docx", "--out", str(tmp_path / "s.docx")],
+                         env=env)
+    assert word.exit_code == 0 and "总结（Word）已写入" in word.output, word.output
+    assert "# 2026年大下访活动工作总结" not in word.output  # only the file, no Markdown on the terminal
+    from docx import Document
+
+    assert Document(str(tmp_path / "s.docx")).paragraphs[0].text == "2026年大下访活动工作总结"

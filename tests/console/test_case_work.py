@@ -118,6 +118,11 @@ async def test_tampered_cookie_idle_timeout_logout_and_unbinding_end_the_session
     assert (await browser.post("/logout", {})).status == 200
     assert (await browser.get("/inbox")).status == 401
 
+    first, second = await desk.browser("staff"), await desk.browser("staff")
+    await first.get("/inbox")
+    assert (await first.post("/logout", {"everywhere": "1"})).status == 200
+    assert (await second.get("/inbox")).status == 401
+
     browser = await desk.browser("staff")
     async with desk.svc.rt.sessions() as session, session.begin():
         person = (await people.find_person(session, "staff-name"))[0]

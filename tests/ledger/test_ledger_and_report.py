@@ -135,13 +135,14 @@ async def test_xlsx_ledger_is_a_proper_workbook(world, tmp_path: Path) -> None: 
     path = tmp_path / "ledger.xlsx"
     ledger.write_xlsx(rows, path)
     ws = load_workbook(path).active
-    assert ws.freeze_panes == "A2"
-    header = [c.value for c in ws[1]]
+    assert ws.freeze_panes == "A3"
+    assert ws["A1"].value == "信访台账"
+    header = [c.value for c in ws[2]]
     assert header == [h for h, _ in ledger.COLUMNS]
-    assert all(c.font.bold for c in ws[1]) and ws["A1"].fill.fgColor.rgb.endswith(monthly_report.HEADER_FILL)
+    assert all(c.font.bold for c in ws[2]) and ws["A2"].fill.fgColor.rgb.endswith(monthly_report.HEADER_FILL)
     assert ws.column_dimensions["B"].width >= 15
-    assert ws.max_row == len(scenario.in_range(*NOV)) + 1
-    registered = ws.cell(row=2, column=header.index("登记日期") + 1)
+    assert ws.max_row == len(scenario.in_range(*NOV)) + 2
+    registered = ws.cell(row=3, column=header.index("登记日期") + 1)
     assert isinstance(registered.value, datetime) and registered.is_date
     assert registered.value.date() == _local(scenario.in_range(*NOV)[0].registered)
 
@@ -222,11 +223,12 @@ async def test_report_xlsx_has_a_sheet_per_table_and_charts(world, tmp_path: Pat
     monthly_report.write_xlsx(stats, path)
     wb = load_workbook(path)
     assert wb.sheetnames == [t for t, _, _ in monthly_report.tables(stats)]
-    overview = {r[0]: r[1] for r in wb["主要指标"].iter_rows(min_row=2, values_only=True)}
+    overview = {r[0]: r[1] for r in wb["主要指标"].iter_rows(min_row=3, values_only=True)}
     assert overview["信访总量（件）"] == len(scenario.in_range(*NOV))
+    assert overview["按期受理率"] == pytest.approx(stats.acknowledgement.rate)
     cats = wb["按问题类别"]
-    assert sum(r[2] for r in cats.iter_rows(min_row=2, values_only=True)) == stats.total
-    assert wb["月度趋势"].freeze_panes == "A2"
+    assert sum(r[2] for r in cats.iter_rows(min_row=3, values_only=True)) == stats.total
+    assert wb["月度趋势"].freeze_panes == "A3"
     # openpyxl does not read charts back; check the parts in the package instead.
     import zipfile
 
