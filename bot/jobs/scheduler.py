@@ -18,11 +18,12 @@ from datetime import timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot import metrics
 from bot.jobs import alerts, campaign_jobs, reception, retention
 from bot.jobs.job import Job
 from bot.runtime import Runtime
 from bot.services import reception as reception_service
-from bot.services import report_drafts
+from bot.services import report_drafts, risk
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,12 @@ async def draft_reminders(rt: Runtime) -> int:
         return await report_drafts.remind_stale_drafts(session, rt)
 
 
+async def prune_group_risk_index(rt: Runtime) -> int:
+    """Rows of the group-risk index older than its window are dead weight: removed hourly."""
+    async with rt.sessions() as session, session.begin():
+        return await risk.prune_index(session, rt)
+
+
 # Every module's jobs, in the order one catch-up run goes through them.
 JOBS: tuple[Job, ...] = (
     *reception.JOBS,
@@ -39,6 +46,7 @@ JOBS: tuple[Job, ...] = (
     Job("draft_reminders", draft_reminders, timedelta(minutes=1)),
     *campaign_jobs.JOBS,
     *retention.JOBS,
+    Job("prune_group_risk_index", prune_group_risk_index, timedelta(hours=1)),
 )
 
 
@@ -50,11 +58,14 @@ async def run_job(rt: Runtime, job: Job) -> int:
     """Run one job; a failing job is logged (and counted as a bug, like a handler's) and must not
     stop the others."""
     try:
-        return await job.fn(rt)
+        done = await job.fn(rt)
     except Exception as exc:
         log.exception("job %s failed", job.name)
+        metrics.job_failed(job.name)
         rt.handler_errors.append(exc)
         return 0
+    metrics.job_succeeded(job.name, rt.now().timestamp())
+    return done
 
 
 async def run_due_jobs(rt: Runtime) -> dict[str, int]:
