@@ -27,6 +27,7 @@ from bot.case_policy import (
     FOLLOW_UP_TIME,
     NEAR_DUE_DAYS,
 )
+from bot.jobs.job import Job
 from bot.outbox import notify, notify_people, notify_person
 from bot.runtime import Runtime
 from bot.services import follow_up
@@ -105,7 +106,7 @@ async def near_due_alerts(rt: Runtime) -> int:
                                          due=_fmt_day(rt, c.due_at), left=left, command=command)
             key = f"near_due:{c.deadline}:c{c.id}:{c.due_at:%Y%m%dT%H%M}"
             sent += await notify_people(session, rt, targets[c.id], kind="near_due_alert", text=text,
-                                        case_id=c.id, dedupe_key=key,
+                                        case_id=c.id, case=c, dedupe_key=key,
                                         fields={"case": c.number, "deadline": label, "due": _fmt_day(rt, c.due_at)})
     return sent
 
@@ -128,7 +129,7 @@ async def overdue_alerts(rt: Runtime) -> int:
                                         due=_fmt_day(rt, c.due_at), late=late, command=command)
             key = f"overdue:{c.deadline}:c{c.id}:{moment:%Y%m%d}"
             sent += await notify_people(session, rt, targets[c.id], kind="overdue_alert", text=text,
-                                        case_id=c.id, dedupe_key=key,
+                                        case_id=c.id, case=c, dedupe_key=key,
                                         fields={"case": c.number, "deadline": label, "late_days": late})
     return sent
 
@@ -228,8 +229,18 @@ async def follow_up_reviews(rt: Runtime) -> int:
             sent += asked
             reason = texts.FOLLOW_UP_REASONS.get(case.satisfaction, texts.FOLLOW_UP_REASONS[None])
             sent += await notify_person(session, rt, owners.get(case.owner_id or -1), kind="follow_up",
-                                        case_id=case.id, dedupe_key=key,
+                                        case_id=case.id, case=case, dedupe_key=key,
                                         text=texts.FOLLOW_UP_OWNER.format(number=case.number, title=case.title,
                                                                           reason=reason, **DEADLINE_NUMBERS),
                                         fields={"case": case.number})
     return sent
+
+
+# What the scheduler runs from this module, and how often it looks (bot.jobs.scheduler).
+JOBS = (
+    Job("near_due_alerts", near_due_alerts, timedelta(minutes=5)),
+    Job("overdue_alerts", overdue_alerts, timedelta(minutes=5)),
+    Job("escalation_digest", escalation_digest, timedelta(minutes=5)),
+    Job("auto_close", auto_close, timedelta(minutes=10)),
+    Job("follow_up_reviews", follow_up_reviews, timedelta(minutes=10)),
+)

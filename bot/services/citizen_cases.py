@@ -193,7 +193,7 @@ async def notify_case_people(session: AsyncSession, rt: Runtime, case: Case, cou
             recipients.setdefault(person.id, person)
     what = summary_of(counts) + (f"\n{text}" if text else "")
     notice = SUPPLEMENT_NOTICE.format(number=case.number, title=case.title, what=what)
-    await notify_people(session, rt, recipients.values(), kind="supplement", text=notice, case_id=case.id)
+    await notify_people(session, rt, recipients.values(), kind="supplement", text=notice, case_id=case.id, case=case)
 
 
 async def close_session(session: AsyncSession, rt: Runtime, openid: str, case_id: int | None,

@@ -1,7 +1,7 @@
 """case lifecycle: review chain link, 回头看 answers, lost media, leaders' county-wide scope
 
-Revision ID: 0005_case_lifecycle
-Revises: inbound_replay_retention
+Revision ID: 0006_case_lifecycle
+Revises: 0005_group_risk_index
 Create Date: 2026-12-02 11:15:00
 """
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ from alembic import op
 
 import storage.base
 
-revision: str = "0005_case_lifecycle"
-down_revision: str | None = "inbound_replay_retention"
+revision: str = "0006_case_lifecycle"
+down_revision: str | None = "0005_group_risk_index"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
