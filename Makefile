@@ -4,15 +4,25 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 
-.PHONY: run demo test test-sqlite test-postgres setup lint
+.PHONY: run demo test test-sqlite test-postgres setup lint lock
 
-$(BIN)/xinfang: pyproject.toml
+# Dependencies come from the lock files (exact versions and hashes); the project itself is installed
+# editable on top, without resolving anything again.
+$(BIN)/xinfang: pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev,postgres]'
+	$(BIN)/pip install -q --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install -q --no-deps -e .
 	touch $(BIN)/xinfang
 
 setup: $(BIN)/xinfang
+
+# Re-resolve the dependency ranges of pyproject.toml into the two lock files (after changing them,
+# or to take upgrades): requirements.lock for the image, requirements-dev.lock for tests and CI.
+LOCK_FLAGS := --quiet --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links
+lock:
+	test -x $(BIN)/pip-compile || $(BIN)/pip install -q 'pip-tools>=7.4'
+	$(BIN)/pip-compile $(LOCK_FLAGS) --extra postgres -o requirements.lock pyproject.toml
+	$(BIN)/pip-compile $(LOCK_FLAGS) --extra postgres --extra dev -o requirements-dev.lock pyproject.toml
 
 run: setup
 	$(BIN)/xinfang demo

@@ -16,6 +16,7 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy import text
 
+from bot import logs, metrics, metrics_endpoint
 from bot.clock import Clock, SystemClock
 from bot.dispatch import Dispatcher
 from bot.runtime import Runtime
@@ -78,6 +79,9 @@ def create_app(
     if unknown:
         raise ValueError(f"unknown components: {sorted(unknown)}")
     app = web.Application(client_max_size=settings.max_body_bytes + 1024)
+    app.middlewares.append(logs.request_context)
+    app.middlewares.append(metrics.webhook_timing)
+    metrics.set_role(components)
 
     async def runtime_ctx(app: web.Application) -> AsyncIterator[None]:
         if runtime is not None:
@@ -132,6 +136,8 @@ def create_app(
         app.router.add_get("/wechat", get_wechat)
         app.router.add_post("/wechat", post_wechat)
     app.router.add_get("/healthz", healthz)
+    # Not published by nginx (deploy/nginx/xinfang.conf): scraped on the process's own port.
+    app.router.add_get("/metrics", metrics_endpoint.metrics_handler(lambda request: request.app[RUNTIME]))
     return app
 
 

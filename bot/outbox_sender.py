@@ -33,6 +33,7 @@ from typing import Any
 from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import metrics
 from bot.runtime import Runtime
 from storage.models import Follower, OutboxMessage
 
@@ -147,6 +148,7 @@ async def _deliver(rt: Runtime, message: _Claimed, worker: str) -> None:
         try:
             await rt.api.send_custom_text(message.openid, message.text)
         except WeChatAPIError as exc:
+            metrics.send_failed(exc.errcode)
             if exc.errcode in (OUT_OF_WINDOW, ALLOWANCE_USED):
                 # WeChat knows better than our bookkeeping: no more customer-service messages
                 # to this person until they write again.
@@ -166,6 +168,7 @@ async def _deliver(rt: Runtime, message: _Claimed, worker: str) -> None:
     try:
         msgid = await rt.api.send_template(message.openid, template_id, _template_data(message))
     except WeChatAPIError as exc:
+        metrics.send_failed(exc.errcode)
         await _handled_error(rt, message, worker, exc, attempts)
         return
     await _finish(rt, message.id, worker, status="sent", channel="template", attempts=attempts, msgid=msgid)

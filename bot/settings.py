@@ -41,7 +41,6 @@ class Settings(BaseSettings):
     api_timeout_seconds: float = 5.0
 
     database_url: str = "sqlite+aiosqlite:///./xinfang.db"
-    redis_url: str = ""
     timezone: str = "Asia/Shanghai"
     rules_file: Path | None = None
     media_dir: Path = Path("./media")
@@ -50,6 +49,8 @@ class Settings(BaseSettings):
     # Message kind -> WeChat template id, used for outbound messages outside the 48-hour window.
     template_ids: dict[str, str] = Field(default_factory=dict)
     log_level: str = "INFO"
+    # "text" for a terminal; "json" for one JSON object per line (log collectors), access log included.
+    log_format: Literal["text", "json"] = "text"
 
     host: str = "127.0.0.1"
     port: int = 8080
@@ -86,6 +87,12 @@ class Settings(BaseSettings):
     # Recurring and one-off reception sessions from the config file (see the reception service).
     reception: list[dict[str, Any]] = Field(default_factory=list)
 
+    @field_validator("rules_file", mode="before")
+    @classmethod
+    def _empty_rules_file_is_default(cls, value: Any) -> Any:
+        # env.example's "XINFANG_RULES_FILE=" means the packaged rules, not Path("") (the directory ".").
+        return None if isinstance(value, str) and not value.strip() else value
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -95,8 +102,11 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
+        from bot.settings_sources import SecretFilesSource
+
         config_file = Path(os.environ.get(CONFIG_ENV, DEFAULT_CONFIG_FILE))
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        # Secret files (XINFANG_<NAME>_FILE, secrets directories) rank below plain variables.
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings, SecretFilesSource(settings_cls)]
         if config_file.is_file():
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
         return tuple(sources)

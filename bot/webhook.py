@@ -25,6 +25,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
+from bot import logs
 from bot.dispatch import Context, Dispatcher
 from bot.runtime import Runtime
 from bot.wechat import protocol
@@ -160,6 +161,7 @@ class Webhook:
         rt = self.rt
         f = inbound.fields
         openid = f["FromUserName"]
+        logs.bind(openid=openid)
         now = rt.now()
         msg_type = (f.get("MsgType") or "").lower()
         event = (f.get("Event") or "").lower() or None

@@ -1,7 +1,7 @@
 """Background workers that run beside the webhook: the outbox sender and the scheduler.
 
 ``start_worker(name, runtime)`` starts one and returns an async ``stop()``; ``serve`` picks which
-ones a process runs, so one scheduler and several senders can be spread over processes.
+ones a process runs, so schedulers (one leading) and several senders can be spread over processes.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ async def start_worker(name: str, rt: Runtime) -> Stop:
 
         return await start_sender(rt)
     if name == "scheduler":
-        from bot.jobs.scheduler import start_scheduler
+        # Several scheduler processes may run: one leads (bot.jobs.leader), the others stand by.
+        from bot.jobs.leader import start_led_scheduler
 
-        return await start_scheduler(rt)
+        return await start_led_scheduler(rt)
     raise ValueError(name)

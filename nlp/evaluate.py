@@ -6,6 +6,7 @@ learned keywords were not fitted on)."""
 from __future__ import annotations
 
 import csv
+import io
 import random
 import time
 from collections import Counter, defaultdict
@@ -15,6 +16,7 @@ from typing import Any
 
 from nlp.categorise import Categoriser
 from nlp.rules import Rules, parse_rules
+from nlp.text_files import UndecodableText, read_text_file
 
 
 class DataError(ValueError):
@@ -22,8 +24,12 @@ class DataError(ValueError):
 
 
 def read_labelled_csv(path: str | Path) -> tuple[list[str], list[str]]:
-    """`text,label` rows of a CSV file (UTF-8, BOM tolerated)."""
-    with open(path, encoding="utf-8-sig", newline="") as fh:
+    """`text,label` rows of a CSV file (UTF-8 with or without BOM, or GBK/GB18030)."""
+    try:
+        content = read_text_file(path)
+    except UndecodableText as exc:
+        raise DataError(str(exc)) from None
+    with io.StringIO(content, newline="") as fh:
         reader = csv.DictReader(fh)
         cols = reader.fieldnames or []
         missing = [c for c in ("text", "label") if c not in cols]

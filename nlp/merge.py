@@ -3,6 +3,9 @@
 A group-level fragment replaces the learned keywords and bias of each group it
 names; a category-level fragment replaces the keywords of each category it
 names. Hand-written categories, negatives, kinds and urgency words are kept.
+
+``merge_files`` edits the rules file as a round-trip document (ruamel.yaml): the operators'
+comments, key order and quoting survive; only the merged keys are rewritten.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from nlp.rules import RulesError, parse_rules, read_rules_data
+from nlp.rules import DEFAULT_RULES_PATH, RulesError, parse_rules, read_rules_data
 
 HEADER = (
     "# xinfang-bot categorisation rules. Edit by hand; `xinfang rules merge` rewrites\n"
@@ -61,6 +64,48 @@ def merge_files(
             frag = yaml.safe_load(fh)
         except yaml.YAMLError as exc:
             raise RulesError(f"{fragment_path}: not valid YAML: {exc}") from None
+    # Validate on plain data first: nothing is written unless the result loads.
     merged = merge_fragment(read_rules_data(rules_path), frag)
-    Path(out_path).write_text(dump_rules(merged), encoding="utf-8")
+    source = Path(rules_path) if rules_path is not None else DEFAULT_RULES_PATH
+    rt = _round_trip()
+    with source.open(encoding="utf-8") as fh:
+        doc = rt.load(fh)
+    if doc is None:
+        Path(out_path).write_text(dump_rules(merged), encoding="utf-8")
+        return merged
+    _apply_in_place(doc, frag)
+    with open(out_path, "w", encoding="utf-8") as fh:
+        rt.dump(doc, fh)
     return merged
+
+
+def _round_trip() -> Any:
+    from ruamel.yaml import YAML
+
+    rt = YAML(typ="rt")
+    rt.preserve_quotes = True
+    rt.width = 4096
+    rt.allow_unicode = True
+    return rt
+
+
+def _apply_in_place(doc: Any, frag: dict[str, Any]) -> None:
+    """``merge_fragment``'s change, made on the round-trip document (already validated)."""
+    from ruamel.yaml.comments import CommentedMap
+
+    if frag.get("level", "group") == "group":
+        if doc.get("groups") is None:
+            doc["groups"] = CommentedMap()
+        groups = doc["groups"]
+        for name, cls in frag["classes"].items():
+            if groups.get(name) is None:
+                groups[name] = CommentedMap()
+            g = groups[name]
+            if "default_category" not in g:
+                g["default_category"] = "其他"
+            g["bias"] = float(cls.get("bias", 0.0))
+            g["keywords"] = CommentedMap(cls.get("keywords") or {})
+    else:
+        by_name = {c.get("name"): c for c in doc.get("categories") or []}
+        for name, cls in frag["classes"].items():
+            by_name[name]["keywords"] = CommentedMap(cls.get("keywords") or {})

@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
@@ -67,9 +68,16 @@ async def wait_ready(base: str, proc: asyncio.subprocess.Process, log: Path, tim
     raise AssertionError(f"not ready after {timeout}s:\n{log.read_text(errors='replace')}")
 
 
+@dataclass
+class Served:
+    base: str
+    log: Path
+    process: asyncio.subprocess.Process
+
+
 @asynccontextmanager
-async def serving(env: dict[str, str], cwd: Path, *components: str) -> AsyncIterator[str]:
-    """``xinfang serve --only …`` in ``cwd``; yields its base URL; SIGTERM (then SIGKILL) at exit."""
+async def serving(env: dict[str, str], cwd: Path, *components: str) -> AsyncIterator[Served]:
+    """``xinfang serve --only …`` in ``cwd`` (output in ``Served.log``); SIGTERM (then SIGKILL) at exit."""
     port = free_port()
     args = [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--no-migrate"]
     for component in components:
@@ -81,7 +89,7 @@ async def serving(env: dict[str, str], cwd: Path, *components: str) -> AsyncIter
     base = f"http://127.0.0.1:{port}"
     try:
         await wait_ready(base, proc, log)
-        yield base
+        yield Served(base, log, proc)
     finally:
         if proc.returncode is None:
             proc.terminate()

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+import click
+
+from bot import logs
 from bot.runtime import Runtime
 from bot.settings import Settings
 
@@ -14,8 +18,19 @@ T = TypeVar("T")
 
 
 def load_settings() -> Settings:
-    settings = Settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    """The settings, with logging set up; a misspelt ``XINFANG_*`` variable is a warning naming the
+    closest real one, an unreadable secret file or an invalid value stops with a clear message."""
+    from pydantic import ValidationError
+
+    from bot.settings_sources import SettingsFileError, unknown_variable_warnings
+
+    try:
+        settings = Settings()
+    except (SettingsFileError, ValidationError) as exc:
+        raise click.ClickException(f"配置有误：{exc}") from None
+    logs.configure(settings.log_level, settings.log_format)
+    for warning in unknown_variable_warnings(os.environ, Settings):
+        logging.getLogger("bot.settings").warning("%s", warning)
     return settings
 
 

@@ -16,11 +16,22 @@ import click
 MAX_LINE_CHARS = 5000
 
 
+def configured_rules_path(path: str | None) -> str | None:
+    """``--rules`` if given, else the configured rules file (``XINFANG_RULES_FILE``), else None
+    (the packaged default) — the same file the service categorises with."""
+    if path:
+        return path
+    from bot.settings import Settings
+
+    configured = Settings().rules_file
+    return str(configured) if configured else None
+
+
 def _rules(path: str | None):
     from nlp.rules import RulesError, load_rules
 
     try:
-        return load_rules(path)
+        return load_rules(configured_rules_path(path))
     except (RulesError, OSError) as exc:
         raise click.ClickException(f"cannot load rules: {exc}") from None
 
@@ -30,7 +41,7 @@ rules_option = click.option(
     "rules_path",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Rules file (default: packaged nlp/rules.yaml).",
+    help="Rules file (default: XINFANG_RULES_FILE, else the packaged nlp/rules.yaml).",
 )
 
 
@@ -191,15 +202,24 @@ def learn_cmd(csv_path: str, level: str, out_path: str, top_k: int | None, rules
     "out_path",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Output (default: overwrite --rules).",
+    help="Output (default: overwrite --rules / XINFANG_RULES_FILE; never the installed package).",
 )
 @rules_option
 def merge_cmd(fragment_path: str, out_path: str | None, rules_path: str | None) -> None:
-    """Fold a reviewed learn fragment into the rules file."""
+    """Fold a reviewed learn fragment into the rules file (comments and layout are kept)."""
     from nlp.merge import merge_files
     from nlp.rules import DEFAULT_RULES_PATH, RulesError, clear_cache
 
-    target = out_path or rules_path or str(DEFAULT_RULES_PATH)
+    rules_path = configured_rules_path(rules_path)
+    target = out_path or rules_path
+    if target is None:
+        raise click.ClickException(
+            "规则文件未指定：请用 --rules 或 XINFANG_RULES_FILE 指向你们自己的规则文件（或用 --out 另存）。"
+            f"不会写入安装目录里的 {DEFAULT_RULES_PATH}：升级时会被覆盖。")
+    if Path(target).resolve().parent == DEFAULT_RULES_PATH.resolve().parent:
+        raise click.ClickException(
+            f"拒绝写入安装目录 {Path(target).resolve().parent}：升级时会被覆盖。"
+            "请先复制一份（如 /etc/xinfang/rules.yaml），用 --rules 或 XINFANG_RULES_FILE 指向它。")
     try:
         merged = merge_files(fragment_path, rules_path, target)
     except (RulesError, OSError) as exc:

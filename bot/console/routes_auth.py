@@ -15,6 +15,7 @@ from bot.console.security import (
     VIEWER,
     clear_session_cookie,
     db,
+    form,
     message_page,
     page,
     see_other,
@@ -68,9 +69,12 @@ async def login(request: web.Request) -> web.StreamResponse:
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
-    signed_in(request)
+    """退出 this browser; with ``everywhere=1`` every session of the person (other computers, phone)."""
+    me = signed_in(request)
     sid = session_id(request)
-    if sid:
+    if form(request).get("everywhere") == "1":
+        await console_auth.end_all_for(db(request), request.app[RUNTIME], me.person.id)
+    elif sid:
         await console_auth.end(db(request), request.app[RUNTIME], sid)
     request[ME] = None
     request[VIEWER] = None

@@ -9,21 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import json
-import tempfile
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
 from bot import case_policy as policy
 from bot.console import labels
-from bot.console.security import RUNTIME, db, page, signed_in
-from bot.services import ledger, monthly_report, statistics
+from bot.console.security import RUNTIME, db, message_page, page, signed_in
+from bot.services import ledger, monthly_report, report_docx, statistics
+from bot.services.report_charts import NoCJKFont
 
 # Who sees chat's 统计, plus admins (who run `xinfang report` at the terminal).
 DASHBOARD_ROLES = (*sorted(policy.STATISTICS_ROLES), policy.ADMIN)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MAX_PERIOD_TEXT = 40
 
 
@@ -31,6 +31,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/dashboard", dashboard)
     app.router.add_get("/dashboard/ledger.xlsx", ledger_xlsx)
     app.router.add_get("/dashboard/report.xlsx", report_xlsx)
+    app.router.add_get("/dashboard/report.docx", report_docx_download)
 
 
 def _period(request: web.Request) -> tuple[str, statistics.Period | None]:
@@ -61,43 +62,57 @@ def _charts(stats: statistics.Statistics) -> dict[str, Any]:
     }
 
 
-def _extra_figures(stats: statistics.Statistics) -> list[tuple[str, Any]]:
-    """Figures other services add to ``Statistics`` (回头看, 反弹) when present, as (label, value)."""
-    known = {"follow_up_done": "回头看已完成", "follow_ups": "回头看", "rebounds": "反弹", "rebound": "反弹"}
-    return [(label, getattr(stats, name)) for name, label in known.items() if hasattr(stats, name)]
+def _extra_figures(stats: statistics.Statistics) -> list[tuple[str, str, Any]]:
+    """回头看 and 反弹 figures (key, label, value), once the statistics carry them (lifecycle, #18)."""
+    follow_up = getattr(stats, "follow_up", None)
+    if follow_up is None:
+        return []
+    return [("follow_up_asked", "回头看（件）", follow_up.asked),
+            ("follow_up_resolved", "回头看已解决（件）", follow_up.resolved),
+            ("rebounded", "反弹（件）", follow_up.rebounded),
+            ("rebound_rate", "反弹率", statistics.percent(follow_up.rebound_rate))]
 
 
-async def _xlsx(request: web.Request, name: str, write: Callable[[Path], None]) -> web.StreamResponse:
-    def build() -> bytes:
-        with tempfile.TemporaryDirectory(prefix="xinfang-console-") as tmp:
-            path = Path(tmp) / "out.xlsx"
-            write(path)
-            return path.read_bytes()
-
-    data = await asyncio.to_thread(build)
-    from urllib.parse import quote
-
-    return web.Response(body=data, content_type=XLSX, headers={
+def _download(data: bytes, kind: str, name: str) -> web.Response:
+    return web.Response(body=data, content_type=kind, headers={
         "Content-Disposition": f"attachment; filename=\"{quote(name)}\"; filename*=UTF-8''{quote(name)}",
         "Cache-Control": "no-store"})
 
 
-async def ledger_xlsx(request: web.Request) -> web.StreamResponse:
+def _span(period: statistics.Period) -> str:
+    return f"{period.first.isoformat()}_{period.last.isoformat()}"
+
+
+async def _period_or_400(request: web.Request) -> statistics.Period:
     signed_in(request, *DASHBOARD_ROLES)
     _, period = _period(request)
     if period is None:
         raise web.HTTPBadRequest()
+    return period
+
+
+async def ledger_xlsx(request: web.Request) -> web.StreamResponse:
+    period = await _period_or_400(request)
     rows = await ledger.ledger_rows(db(request), request.app[RUNTIME], period)
-    title = f"信访台账 {period.label}"
-    return await _xlsx(request, f"信访台账-{period.first.isoformat()}_{period.last.isoformat()}.xlsx",
-                       lambda path: ledger.write_xlsx(rows, path, title=title))
+    # Building the workbook is CPU work: off the event loop.
+    data = await asyncio.to_thread(ledger.xlsx_bytes, rows, title=f"信访台账 {period.label}")
+    return _download(data, XLSX, f"信访台账-{_span(period)}.xlsx")
 
 
 async def report_xlsx(request: web.Request) -> web.StreamResponse:
-    signed_in(request, *DASHBOARD_ROLES)
-    _, period = _period(request)
-    if period is None:
-        raise web.HTTPBadRequest()
+    period = await _period_or_400(request)
     stats = await statistics.collect(db(request), request.app[RUNTIME], period)
-    return await _xlsx(request, f"检查总结-{period.first.isoformat()}_{period.last.isoformat()}.xlsx",
-                       lambda path: monthly_report.write_xlsx(stats, path))
+    data = await asyncio.to_thread(monthly_report.xlsx_bytes, stats)
+    return _download(data, XLSX, f"检查总结-{_span(period)}.xlsx")
+
+
+async def report_docx_download(request: web.Request) -> web.StreamResponse:
+    period = await _period_or_400(request)
+    rt = request.app[RUNTIME]
+    stats = await statistics.collect(db(request), rt, period)
+    try:
+        data = await asyncio.to_thread(report_docx.render_report, stats, day=rt.local_now().date(),
+                                       **report_docx.from_settings(rt.settings))
+    except NoCJKFont as exc:
+        return message_page(request, 503, "无法生成 Word 文档", str(exc))
+    return _download(data, DOCX, f"检查总结-{_span(period)}.docx")

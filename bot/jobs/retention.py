@@ -20,6 +20,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.runtime import Runtime
 from bot.services.report_drafts import DraftStage, ReportDraft, discard
@@ -37,7 +38,10 @@ def retention_cutoff(rt: Runtime) -> object:
 
 
 async def reduce_inbound(rt: Runtime) -> int:
-    """Reduce inbound rows past the retention period to metadata; returns how many rows changed."""
+    """Reduce inbound rows past the retention period to metadata; returns how many rows changed.
+
+    Usually there is nothing or less than a batch to do: then it is one transaction, drafts included.
+    """
     cutoff = retention_cutoff(rt)
     total = 0
     after = None
@@ -49,28 +53,26 @@ async def reduce_inbound(rt: Runtime) -> int:
             if after is not None:
                 stmt = stmt.where(InboundMessage.received_at >= after)
             rows = (await session.execute(stmt)).all()
-            if not rows:
-                break
-            await session.execute(update(InboundMessage).where(InboundMessage.id.in_([r[0] for r in rows]))
-                                  .values(content=None, reply_xml=None, status=REDUCED))
-        total += len(rows)
+            if rows:
+                await session.execute(update(InboundMessage).where(InboundMessage.id.in_([r[0] for r in rows]))
+                                      .values(content=None, reply_xml=None, status=REDUCED))
+            total += len(rows)
+            if len(rows) < BATCH:
+                return total + await _drop_old_drafts(session, rt, cutoff)
         after = rows[-1][1]
-    total += await _drop_old_drafts(rt, cutoff)
-    return total
 
 
-async def _drop_old_drafts(rt: Runtime, cutoff: object) -> int:
-    async with rt.sessions() as session, session.begin():
-        stale = list(await session.scalars(select(Conversation).where(
-            Conversation.state.in_([str(s) for s in DraftStage]), Conversation.updated_at < cutoff)))
-        for conv in stale:
-            # As 取消 would: the draft's media go too (files once this commits).
-            await discard(session, rt, conv.openid, ReportDraft.from_dict(conv.data))
-            conv.state, conv.data, conv.updated_at = "idle", {}, rt.now()
-        quoted = await session.execute(
-            update(OutboxMessage).where(OutboxMessage.kind.in_(DRAFT_KINDS), OutboxMessage.created_at < cutoff,
-                                        OutboxMessage.status.in_(("sent", "failed")), OutboxMessage.text != "")
-            .values(text="", fields={}))
+async def _drop_old_drafts(session: AsyncSession, rt: Runtime, cutoff: object) -> int:
+    stale = list(await session.scalars(select(Conversation).where(
+        Conversation.state.in_([str(s) for s in DraftStage]), Conversation.updated_at < cutoff)))
+    for conv in stale:
+        # As 取消 would: the draft's media go too (files once this commits).
+        await discard(session, rt, conv.openid, ReportDraft.from_dict(conv.data))
+        conv.state, conv.data, conv.updated_at = "idle", {}, rt.now()
+    quoted = await session.execute(
+        update(OutboxMessage).where(OutboxMessage.kind.in_(DRAFT_KINDS), OutboxMessage.created_at < cutoff,
+                                    OutboxMessage.status.in_(("sent", "failed")), OutboxMessage.text != "")
+        .values(text="", fields={}))
     return len(stale) + int(getattr(quoted, "rowcount", 0) or 0)
 
 

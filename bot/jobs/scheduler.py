@@ -18,6 +18,7 @@ from datetime import timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot import metrics
 from bot.jobs import alerts, campaign_jobs, reception, retention
 from bot.runtime import Runtime
 from bot.services import reception as reception_service
@@ -68,11 +69,14 @@ async def run_job(rt: Runtime, job: Job) -> int:
     """Run one job; a failing job is logged (and counted as a bug, like a handler's) and must not
     stop the others."""
     try:
-        return await job.fn(rt)
+        done = await job.fn(rt)
     except Exception as exc:
         log.exception("job %s failed", job.name)
+        metrics.job_failed(job.name)
         rt.handler_errors.append(exc)
         return 0
+    metrics.job_succeeded(job.name, rt.now().timestamp())
+    return done
 
 
 async def run_due_jobs(rt: Runtime) -> dict[str, int]:

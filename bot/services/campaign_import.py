@@ -23,6 +23,7 @@ from bot.runtime import Runtime
 from bot.services import campaign as svc
 from bot.services import campaign_work as work
 from bot.services.cases import Actor
+from nlp.text_files import UndecodableText, read_text_file
 from storage.models import Campaign, CampaignProblem, Department
 from storage.models.campaign import RISK_LEVELS
 
@@ -74,7 +75,10 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
         ws = load_workbook(path, read_only=True, data_only=True).worksheets[0]
         raw = [list(r) for r in ws.iter_rows(values_only=True)]
     elif path.suffix.lower() == ".csv":
-        raw = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+        try:
+            raw = list(csv.reader(io.StringIO(read_text_file(path))))
+        except UndecodableText as exc:
+            raise ImportFileError(str(exc)) from None
     else:
         raise ImportFileError(f"{path.name}: only .csv and .xlsx files can be imported")
     if not raw:

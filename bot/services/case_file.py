@@ -63,6 +63,10 @@ class CaseFile:
     def phone(self) -> str:
         return HIDDEN if self.reporter_hidden else (self.case.phone or "—")
 
+    @property
+    def location(self) -> str:
+        return HIDDEN if self.reporter_hidden else (self.case.location_text or "—")
+
 
 def hides_reporter(person: Person, case: Case) -> bool:
     return not sees_identity(person, case)

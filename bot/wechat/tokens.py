@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from bot import metrics
 from bot.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,7 @@ class TokenCache:
                 # Written even if our lease ran out meanwhile: the token is newer than what is stored,
                 # and a second refresher would only have fetched the same stable token.
                 await self._store.save(self._appid, fetched.token, expires_at)
+                metrics.token_refreshed()
                 log.info("access token refreshed for %s, valid until %s", self._appid, expires_at.isoformat())
                 return fetched.token
             await self._sleep(self._poll)

@@ -118,6 +118,11 @@ async def test_tampered_cookie_idle_timeout_logout_and_unbinding_end_the_session
     assert (await browser.post("/logout", {})).status == 200
     assert (await browser.get("/inbox")).status == 401
 
+    first, second = await desk.browser("staff"), await desk.browser("staff")
+    await first.get("/inbox")
+    assert (await first.post("/logout", {"everywhere": "1"})).status == 200
+    assert (await second.get("/inbox")).status == 401
+
     browser = await desk.browser("staff")
     async with desk.svc.rt.sessions() as session, session.begin():
         person = (await people.find_person(session, "staff-name"))[0]
@@ -142,3 +147,18 @@ async def test_register_a_letter_through_the_chat_intake(desk: Desk) -> None:
     assert empty.status == 400
     async with desk.svc.rt.sessions() as session:
         assert len(list(await session.scalars(select(Case.id)))) == 1
+
+
+async def test_a_whistleblowers_identity_is_hidden_from_the_department(desk: Desk) -> None:
+    browser = await desk.browser("staff")
+    await browser.get("/register")
+    page = await browser.post("/register", {"source": "letter", "content": "小区物业经理收受好处费，乱收停车费",
+                                            "name": "李四", "phone": "13900001111"})
+    number = CASE_NUMBER.search(page.url).group(0)  # type: ignore[union-attr]
+    async with desk.svc.rt.sessions() as session, session.begin():
+        case = await session.scalar(select(Case).where(Case.number == number))
+        case.kind = "检举控告类"
+    staff_view = (await browser.get(f"/cases/{number}")).text
+    assert "身份保密" in staff_view and "13900001111" not in staff_view and "李四" not in staff_view
+    supervisor_view = (await (await desk.browser("supervisor")).get(f"/cases/{number}")).text
+    assert "13900001111" in supervisor_view and "李四" in supervisor_view

@@ -32,6 +32,8 @@ async def test_dashboard_figures_equal_chat_statistics_and_downloads_open(desk: 
     assert first in [c.value for row in sheet.iter_rows() for c in row]
     status, kind, body = await leader.get_bytes("/dashboard/report.xlsx?period=2026-11")
     assert status == 200 and load_workbook(io.BytesIO(body)).sheetnames
+    status, kind, body = await leader.get_bytes("/dashboard/report.docx?period=2026-11")
+    assert status == 200 and "wordprocessingml" in kind and body[:2] == b"PK"
 
     assert (await leader.get("/dashboard", params={"period": "' OR 1=1"})).status == 400
     assert (await (await desk.browser("staff")).get("/dashboard")).status == 403

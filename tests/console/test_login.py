@@ -30,3 +30,9 @@ async def test_expired_and_forged_links_are_refused(desk: Desk) -> None:
     forged = await browser.post(f"{desk.url}/login/{'A' * 43}", {}, csrf=False)
     assert forged.status == 403 and "无效" in forged.text
     assert (await browser.get("/inbox")).status == 401
+
+
+async def test_a_citizens_登录_gets_no_link_and_starts_no_report(desk: Desk) -> None:
+    reply = await desk.svc.say("o-somebody", "登录")
+    assert "/login/" not in reply
+    assert "跳过" not in reply and "确认" not in reply  # not taken as the start of a petition

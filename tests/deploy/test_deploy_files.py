@@ -63,13 +63,44 @@ def test_systemd_units_run_valid_commands() -> None:
     units = sorted((DEPLOY / "systemd").glob("*.service"))
     assert len(units) >= 4
     for unit in units:
-        parser = configparser.ConfigParser(strict=False, interpolation=None)
-        parser.optionxform = str  # type: ignore[assignment,method-assign]
-        parser.read(unit)
+        parser = _unit(unit)
         exec_start = parser["Service"]["ExecStart"].replace("%i", "1")
         argv = shlex.split(exec_start)
+        if unit.name == "xinfang-backup.service":
+            assert argv == ["/usr/local/bin/xinfang-backup.sh"] and (DEPLOY / "backup" / "xinfang-backup.sh").exists()
+            continue
         assert argv[0].endswith("/xinfang"), unit
         _cli_accepts(argv[1:])
+
+
+def _unit(path: Path) -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(strict=False, interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read(path)
+    return parser
+
+
+def test_backup_timer_compose_service_and_script() -> None:
+    timer = _unit(DEPLOY / "systemd" / "xinfang-backup.timer")
+    assert timer["Timer"]["OnCalendar"] and timer["Timer"]["Persistent"] == "true"
+    services = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
+    backup = services["backup"]
+    assert backup["image"] == services["postgres"]["image"]  # pg_dump's version is the server's
+    assert backup["command"] == ["/usr/local/bin/xinfang-backup.sh", "--nightly"]
+    assert any(v.startswith("./backup/xinfang-backup.sh:") for v in backup["volumes"])
+    script = (DEPLOY / "backup" / "xinfang-backup.sh").read_text()
+    assert 'KEEP_DAILY:-7' in script and 'KEEP_WEEKLY:-4' in script
+    if shutil.which("sh"):
+        assert subprocess.run(["sh", "-n", str(DEPLOY / "backup" / "xinfang-backup.sh")]).returncode == 0
+
+
+def test_metrics_are_not_published_by_nginx() -> None:
+    conf = (DEPLOY / "nginx" / "xinfang.conf").read_text()
+    locations = re.findall(r"location\s+(=\s+)?(\S+)\s*\{([^}]*)\}", conf)
+    exposed = {path for _eq, path, body in locations if "proxy_pass" in body}
+    assert exposed == {"/wechat", "/healthz"}
+    metrics = [body for _eq, path, body in locations if path == "/metrics"]
+    assert metrics and "proxy_pass" not in metrics[0] and ("deny all" in metrics[0] or "return 404" in metrics[0])
 
 
 def test_env_example_documents_every_setting() -> None:

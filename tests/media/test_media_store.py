@@ -45,8 +45,8 @@ async def test_photo_downloaded_by_one_process_is_read_by_another_in_another_dir
     async with FakeWeChat.running() as wx:
         # A relative media directory: each "host" would look in its own ./media if the store were local.
         env = process_env(db_url, wx, XINFANG_MEDIA_STORE="database", XINFANG_MEDIA_DIR="media")
-        async with serving(env, host_a, "webhook") as base:
-            user = wx.user("o-photo", f"{base}/wechat", TOKEN)
+        async with serving(env, host_a, "webhook") as served:
+            user = wx.user("o-photo", f"{served.base}/wechat", TOKEN)
             await user.text("村口的桥栏杆断了，孩子上学很危险")
             reply = await user.image(PHOTO)
             assert reply.status == 200 and "附件" in (reply.reply_text or "")

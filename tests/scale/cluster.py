@@ -115,6 +115,8 @@ class Cluster:
         self.dir = directory
         self.aes_key = new_aes_key()
         self.procs: dict[str, Proc] = {}
+        # Settings a test adds for every process (e.g. a timezone).
+        self.extra_env: dict[str, str] = {}
         self._http: aiohttp.ClientSession | None = None
 
     # ---- environment ---------------------------------------------------------------------------
@@ -136,6 +138,7 @@ class Cluster:
             "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
             "PYTHONUNBUFFERED": "1",
         })
+        env.update(self.extra_env)
         return env
 
     @property
