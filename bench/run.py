@@ -125,6 +125,8 @@ def service_env(db_url: str, tmp: Path) -> dict[str, str]:
         # The webhook path never calls the API; an unused local port keeps any stray call local.
         "XINFANG_WECHAT_API_BASE": f"http://127.0.0.1:{free_port()}",
         "XINFANG_MEDIA_DIR": str(tmp / "media"),
+        # The load replays many reports per simulated citizen: no per-hour cap, as in earlier runs.
+        "XINFANG_MAX_CASES_PER_HOUR": "0",
         "XINFANG_CONFIG": str(tmp / "no-config.toml"),
     })
     return env

@@ -119,13 +119,15 @@ STAFF_ROLES = frozenset({STAFF, LEADER, SUPERVISOR, ADMIN})  # bound officers: e
 SUPERVISE_ROLES = frozenset({LEADER, SUPERVISOR, ADMIN})  # 督办
 TAKE_CHARGE_ROLES = frozenset({LEADER})  # 包案, 确认办结
 REOPEN_ROLES = frozenset({SUPERVISOR, ADMIN})  # 重办
-SEE_ALL_ROLES = frozenset({SUPERVISOR, ADMIN})  # every case, and a whistleblower's identity
+SEE_ALL_ROLES = frozenset({SUPERVISOR, ADMIN})  # every case
+# A whistleblower's identity (检举控告类): the supervisor, and the 信访 office (the triage department).
+IDENTITY_ROLES = frozenset({SUPERVISOR})
 STATISTICS_ROLES = frozenset({LEADER, SUPERVISOR})  # 统计
 
 ROLE_LABELS = {CITIZEN: "群众", STAFF: "工作人员", LEADER: "领导", SUPERVISOR: "督查室", ADMIN: "管理员",
                SYSTEM: "系统"}
 
-# 检举控告类: the reporter's identity stays with the supervision office (条例 art. 30).
+# 检举控告类: the reporter's identity stays with the 信访 office and the supervisor (条例 art. 30).
 CONFIDENTIAL_KIND = "检举控告类"
 
 
@@ -149,5 +151,14 @@ def may_act_on(person: Any, case: Any = None) -> bool:
 
 
 def sees_identity(person: Any, case: Any) -> bool:
-    """Whether ``person`` sees who reported ``case`` (not for 检举控告类 outside 督查室)."""
-    return case.kind != CONFIDENTIAL_KIND or person.role in SEE_ALL_ROLES
+    """Whether ``person`` sees who reported ``case``: on a 检举控告类 case only an active supervisor or a
+    member of the 信访 office (the triage department, ``is_triage``); ``person=None`` (a file, a notice
+    with no reader) never. ``bot.services.masking`` applies it to every screen, notice and ledger."""
+    if getattr(case, "kind", None) != CONFIDENTIAL_KIND:
+        return True
+    if person is None or not getattr(person, "active", False):
+        return False
+    if person.role in IDENTITY_ROLES:
+        return True
+    department = getattr(person, "department", None)
+    return bool(department is not None and getattr(department, "is_triage", False))

@@ -14,8 +14,12 @@ goes out as a customer-service message as soon as the person writes again. Outco
 - 45015 / 45047 (window closed, allowance used): fall back to the template in the same pass;
 - 43004 (not subscribed): ``failed`` with the reason; the follower is marked unsubscribed;
 - anything else: ``failed`` with WeChat's code and message.
-A row whose sender died mid-send is taken again when its lease runs out (at-least-once in that
-rare case; exactly-once otherwise). ``TEMPLATESENDJOBFINISH`` reports land in ``bot.services.delivery_reports``.
+The claim is fenced: right before each send the sender renews its lease on that row only if it
+still holds it (owner and unexpired lease, one UPDATE), and while a batch runs a heartbeat renews
+the leases of the rows still waiting in it, so a slow WeChat API never lets a second sender take
+over a row this one is about to send or is sending. A row whose sender died mid-send is taken again
+when its lease runs out (at-least-once in that rare case; exactly-once otherwise). ``TEMPLATESENDJOBFINISH`` reports land in
+``bot.services.delivery_reports``.
 """
 
 from __future__ import annotations
@@ -36,11 +40,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import metrics
 from bot.runtime import Runtime
 from storage.models import Follower, OutboxMessage
+from storage.repositories.outbox import renew_leases
 
 log = logging.getLogger(__name__)
 
 CUSTOM_WINDOW = timedelta(hours=48)
 CUSTOM_PER_INBOUND = 5
+# Default lease (settings.outbox_lease_seconds); renewed every third of it while a batch runs.
 LEASE = timedelta(minutes=5)
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=1)
@@ -85,9 +91,14 @@ class _Claimed:
     was_waiting: bool
 
 
+def lease_of(rt: Runtime) -> timedelta:
+    return timedelta(seconds=rt.settings.outbox_lease_seconds)
+
+
 async def claim(rt: Runtime, limit: int, worker: str) -> list[_Claimed]:
     """Take up to ``limit`` due rows for this worker (status ``sending`` with a lease)."""
     now = rt.now()
+    lease = lease_of(rt)
     async with rt.sessions() as session, session.begin():
         due = and_(OutboxMessage.next_attempt_at <= now,
                    OutboxMessage.status.in_(("pending", "waiting", "sending")))
@@ -101,7 +112,7 @@ async def claim(rt: Runtime, limit: int, worker: str) -> list[_Claimed]:
                                     row.attempts, row.status == "waiting"))
             row.status = "sending"
             row.claimed_by = worker
-            row.next_attempt_at = now + LEASE
+            row.next_attempt_at = now + lease
         return claimed
 
 
@@ -111,15 +122,47 @@ async def send_due(rt: Runtime, limit: int = 100, *, worker: str | None = None) 
         return 0
     worker = worker or default_worker_name()
     claimed = await claim(rt, limit, worker)
-    for message in claimed:
-        try:
-            await _deliver(rt, message, worker)
-        except Exception as exc:  # a bug, not WeChat: keep the message, back off, say why
-            log.exception("outbox message %s: unexpected error", message.id)
-            await _finish(rt, message.id, worker, status="pending", attempts=message.attempts + 1,
-                          error=f"内部错误：{type(exc).__name__}: {exc}"[:500],
-                          next_at=rt.now() + backoff(message.attempts + 1))
+    if not claimed:
+        return 0
+    held = {m.id for m in claimed}
+    heartbeat = asyncio.create_task(_keep_leases(rt, worker, held), name="outbox-lease")
+    try:
+        for message in claimed:
+            if not await _renew(rt, worker, [message.id]):
+                # The lease ran out and another sender may have the row now: it is theirs to send.
+                log.warning("outbox message %s: claim lost before sending, left to its new owner", message.id)
+                held.discard(message.id)
+                continue
+            try:
+                await _deliver(rt, message, worker)
+            except Exception as exc:  # a bug, not WeChat: keep the message, back off, say why
+                log.exception("outbox message %s: unexpected error", message.id)
+                await _finish(rt, message.id, worker, status="pending", attempts=message.attempts + 1,
+                              error=f"内部错误：{type(exc).__name__}: {exc}"[:500],
+                              next_at=rt.now() + backoff(message.attempts + 1))
+            held.discard(message.id)
+    finally:
+        heartbeat.cancel()
+        await asyncio.gather(heartbeat, return_exceptions=True)
     return len(claimed)
+
+
+async def _renew(rt: Runtime, worker: str, ids: Iterable[int]) -> int:
+    """Renew this worker's unexpired leases on ``ids``; how many it still held."""
+    now = rt.now()
+    async with rt.sessions() as session, session.begin():
+        return await renew_leases(session, ids, worker=worker, now=now, until=now + lease_of(rt))
+
+
+async def _keep_leases(rt: Runtime, worker: str, held: set[int]) -> None:
+    """While a batch runs, renew the leases of its rows not yet finished (including the one in flight)."""
+    interval = lease_of(rt).total_seconds() / 3
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await _renew(rt, worker, list(held))
+        except Exception:  # the database briefly away: the pre-send check still fences each row
+            log.exception("outbox lease renewal failed")
 
 
 async def _follower(rt: Runtime, openid: str) -> Follower | None:

@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     wechat_compat_mode: bool = False
     wechat_api_base: str = DEFAULT_API_BASE
     api_timeout_seconds: float = 5.0
+    # How long an outbox sender's claim on a message lasts without renewal (renewed while it works).
+    outbox_lease_seconds: float = 300.0
+    # Per-openid limits (0 = none): cases filed per hour, attachments waiting in an unfiled report.
+    max_cases_per_hour: int = 5
+    max_draft_attachments: int = 20
 
     database_url: str = "sqlite+aiosqlite:///./xinfang.db"
     timezone: str = "Asia/Shanghai"

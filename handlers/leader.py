@@ -14,6 +14,7 @@ from bot.services.case_queries import Case
 from handlers.commands import STAFF, audience_router
 from handlers.staff import bound_person, error_text, with_case
 from handlers.texts import staff as texts
+from nlp.numbers import parse_number
 
 router = audience_router("leader", STAFF, staff_or_above())
 
@@ -30,7 +31,7 @@ async def take_charge(ctx: Context) -> str | None:
 @router.handle(role(*policy.SUPERVISE_ROLES), command("督办"))
 async def supervise(ctx: Context) -> str | None:
     async def body(case: Case, rest: list[str]) -> str:
-        days = int(rest[0]) if rest and rest[0].isdigit() else None
+        days = parse_number(rest[0]) if rest else None
         opinion = " ".join(rest[1:] if days is not None else rest)
         if not opinion:
             return texts.USAGE["督办"]

@@ -14,6 +14,7 @@ from handlers.flows import booking
 from handlers.flows import state as conversation
 from handlers.flows.booking import LIST_KEY
 from handlers.texts import reception as texts
+from nlp.numbers import parse_number
 
 router = audience_router("reception", EVERYONE)
 officer_router = audience_router("reception-officers", STAFF, staff_or_above())
@@ -59,7 +60,7 @@ async def cancel_booking(ctx: Context) -> str:
                                                place=sessions[b.session_id].place)
                  for i, b in enumerate(bookings, 1)]
         return texts.CANCEL_PICK_HEAD + "\n".join(lines)
-    index = int(ctx.args[0]) if ctx.args and ctx.args[0].isdigit() else 1
+    index = (parse_number(ctx.args[0]) if ctx.args else None) or 1
     if not 1 <= index <= len(bookings):
         return texts.CANCEL_NO_SUCH.format(index=ctx.args[0] if ctx.args else index)
     booking = bookings[index - 1]

@@ -19,9 +19,11 @@ from bot.services import case_queries, separation, workflow
 from bot.services.calendar import UNCOVERED_NOTE, deadline_years_uncovered
 from bot.services.case_queries import Case, Person
 from bot.services.cases import Actor
+from bot.services.masking import mask_for_viewer, view_for
 from handlers.commands import STAFF, audience_router
 from handlers.flows import state as conversation
 from handlers.texts import staff as texts
+from nlp.numbers import parse_number
 
 router = audience_router("staff", STAFF, staff_or_above())
 
@@ -103,20 +105,23 @@ async def todo(ctx: Context) -> str | None:
             flags += texts.LEADER_FLAG
         lines.append(texts.TODO_LINE.format(
             index=index, number=case.number, status=status_label(case.status),
-            title=case.title, dept=case.department.name, due_label=label,
+            title=view_for(person, case).title, dept=case.department.name, due_label=label,
             due=workflow.fmt_date(ctx.rt, due), flags=flags))
     if len(cases) > len(shown):
         lines.append(texts.TODO_MORE.format(more=len(cases) - len(shown)))
     return "\n".join(lines)
 
 
-def _event_log(ctx: Context, events: list) -> str:
+def _event_log(ctx: Context, events: list, case: Case, viewer: Person) -> str:
     lines = []
     for event in events:
         actor = ROLE_LABELS.get(event.actor_role, event.actor_role)
         if event.actor is not None:
             actor = workflow.who(event.actor)
-        text = f"：{event.text}" if event.text and event.action != "register" else ""
+        shown = event.text
+        if event.actor_role == "citizen":  # the reporter's own words (补充, 评价理由) may name them
+            shown = mask_for_viewer(viewer, case, shown)
+        text = f"：{shown}" if shown and event.action != "register" else ""
         lines.append(texts.LOG_LINE.format(
             at=event.at.astimezone(ctx.rt.tz).strftime("%m-%d %H:%M"), actor=actor,
             action=texts.ACTION_LABELS.get(event.action, event.action), text=text))
@@ -143,8 +148,8 @@ def _intake_notes(ctx: Context, case: Case, events: list) -> str:
 async def detail(ctx: Context) -> str | None:
     async def body(case: Case, _: list[str]) -> str:
         person = bound_person(ctx)
-        secret = not policy.sees_identity(person, case)
-        hidden = "（检举控告类，身份保密）"
+        # 检举控告类: the reporter's identity stays with the 信访 office and the supervisor (条例 art. 30).
+        view = view_for(person, case)
         events = await case_queries.case_log(ctx.session, case)
         extra = _intake_notes(ctx, case, events)
         if case.extension_days:
@@ -156,16 +161,16 @@ async def detail(ctx: Context) -> str | None:
         if case.satisfaction:
             extra += f"满意度：{case.satisfaction}\n"
         return texts.DETAIL.format(
-            number=case.number, status=status_label(case.status), title=case.title,
-            content=case.content, group=case.category_group, category=case.category, kind=case.kind,
+            number=case.number, status=status_label(case.status), title=view.title,
+            content=view.content, group=case.category_group, category=case.category, kind=case.kind,
             dept=case.department.name, source=case.source,
-            citizen=hidden if secret else (case.citizen_name or ("微信用户" if case.citizen_openid else "—")),
-            phone=hidden if secret else (case.phone or "—"), location=case.location_text or "—",
+            citizen=view.citizen_name or ("微信用户" if case.citizen_openid else "—"),
+            phone=view.phone or "—", location=view.location or "—",
             owner=workflow.who(case.owner) if case.owner else "—",
             leader=workflow.who(case.leader) if case.leader else "—",
             ack_due=workflow.fmt_date(ctx.rt, case.ack_due_at),
             resolve_due=workflow.fmt_date(ctx.rt, case.resolve_due_at),
-            extra=extra, log=_event_log(ctx, events))
+            extra=extra, log=_event_log(ctx, events, case, person))
 
     return await with_case(ctx, 1, body)
 
@@ -173,7 +178,7 @@ async def detail(ctx: Context) -> str | None:
 # ---- actions -------------------------------------------------------------------------------------
 
 def _int(word: str) -> int | None:
-    return int(word) if word.isdigit() else None
+    return parse_number(word)
 
 
 @router.handle(command("受理"))

@@ -19,7 +19,7 @@ def dept() -> None:
 
 @dept.command("add")
 @click.argument("name")
-@click.option("--triage", is_flag=True, help="分流窗口（信访局）：接收未能自动分类的事项")
+@click.option("--triage", is_flag=True, help="分流窗口（信访局）：接收未能自动分类的事项；其人员可见检举控告类信访人身份")
 @click.option("--supervision", is_flag=True, help="督查室：接收升级和退单裁定")
 def add(name: str, triage: bool, supervision: bool) -> None:
     """新增部门（已存在则只更新标记）。"""

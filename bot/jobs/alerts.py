@@ -104,7 +104,7 @@ async def near_due_alerts(rt: Runtime) -> int:
                                          due=_fmt_day(rt, c.due_at), left=left, command=command)
             key = f"near_due:{c.deadline}:c{c.id}:{c.due_at:%Y%m%dT%H%M}"
             sent += await notify_people(session, rt, targets[c.id], kind="near_due_alert", text=text,
-                                        case_id=c.id, dedupe_key=key,
+                                        case_id=c.id, case=c, dedupe_key=key,
                                         fields={"case": c.number, "deadline": label, "due": _fmt_day(rt, c.due_at)})
     return sent
 
@@ -127,7 +127,7 @@ async def overdue_alerts(rt: Runtime) -> int:
                                         due=_fmt_day(rt, c.due_at), late=late, command=command)
             key = f"overdue:{c.deadline}:c{c.id}:{moment:%Y%m%d}"
             sent += await notify_people(session, rt, targets[c.id], kind="overdue_alert", text=text,
-                                        case_id=c.id, dedupe_key=key,
+                                        case_id=c.id, case=c, dedupe_key=key,
                                         fields={"case": c.number, "deadline": label, "late_days": late})
     return sent
 
@@ -222,7 +222,7 @@ async def follow_up_reviews(rt: Runtime) -> int:
                                  dedupe_key=f"{key}:citizen", fields={"case": case.number})
             reason = texts.FOLLOW_UP_REASONS.get(case.satisfaction, texts.FOLLOW_UP_REASONS[None])
             sent += await notify_person(session, rt, owners.get(case.owner_id or -1), kind="follow_up",
-                                        case_id=case.id, dedupe_key=key,
+                                        case_id=case.id, case=case, dedupe_key=key,
                                         text=texts.FOLLOW_UP_OWNER.format(number=case.number, title=case.title,
                                                                           reason=reason, **DEADLINE_NUMBERS),
                                         fields={"case": case.number})

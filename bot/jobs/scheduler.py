@@ -22,7 +22,7 @@ from bot import metrics
 from bot.jobs import alerts, campaign_jobs, reception, retention
 from bot.runtime import Runtime
 from bot.services import reception as reception_service
-from bot.services import report_drafts
+from bot.services import report_drafts, risk
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,12 @@ async def draft_reminders(rt: Runtime) -> int:
     """30 minutes after an unfinished report (``bot.services.report_drafts`` owns the drafts)."""
     async with rt.sessions() as session, session.begin():
         return await report_drafts.remind_stale_drafts(session, rt)
+
+
+async def prune_group_risk_index(rt: Runtime) -> int:
+    """Rows of the group-risk index older than its window are dead weight: removed hourly."""
+    async with rt.sessions() as session, session.begin():
+        return await risk.prune_index(session, rt)
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,7 @@ JOBS: tuple[Job, ...] = (
     Job("campaign_review_lists", campaign_jobs.review_lists, timedelta(minutes=10)),
     Job("replay_key_sweep", retention.sweep_replay_keys, timedelta(minutes=5)),
     Job("inbound_retention", retention.reduce_inbound, timedelta(hours=6)),
+    Job("prune_group_risk_index", prune_group_risk_index, timedelta(hours=1)),
 )
 
 

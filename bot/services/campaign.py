@@ -19,6 +19,7 @@ from bot import case_policy as policy
 from bot.runtime import Runtime
 from bot.services import people as people_service
 from bot.services.reception import SessionError, find_person
+from nlp.numbers import parse_number
 from storage.models import (
     Campaign,
     CampaignDepartment,
@@ -116,8 +117,8 @@ async def all_campaigns(session: AsyncSession) -> list[Campaign]:
 
 async def campaign_by_ref(session: AsyncSession, ref: Any) -> Campaign | None:
     text = str(ref).strip()
-    if text.isdigit():
-        return await session.get(Campaign, int(text))
+    if (campaign_id := parse_number(text)) is not None:
+        return await session.get(Campaign, campaign_id)
     return await session.scalar(select(Campaign).where(Campaign.name == text))
 
 

@@ -22,6 +22,7 @@ from bot.runtime import Runtime
 from bot.services import campaign as svc
 from bot.services import campaign_work as work
 from bot.services.ledger import SOURCE_LABELS
+from bot.services.masking import mask_for_viewer
 from bot.services.sheet_print import Ratio, table_sheet
 from nlp import mask_pii
 from storage.models import (
@@ -116,8 +117,9 @@ def case_rows(rt: Runtime, snap: Snapshot) -> list[list[Any]]:
         rows.append([
             i, case.number, snap.local(rt, case.registered_at), problem.found_on if problem else None,
             case_phase(rt, snap, case), SOURCE_LABELS.get(case.source, case.source),
-            problem.problem_kind if problem else "带案下访", mask_pii(case.title),
-            mask_pii(problem.place or "") if problem else (case.location_text or ""),
+            # A file for any office: a 检举控告类 reporter's identity is masked (viewer None).
+            problem.problem_kind if problem else "带案下访", mask_for_viewer(None, case, mask_pii(case.title)),
+            mask_for_viewer(None, case, mask_pii(problem.place or "") if problem else (case.location_text or "")),
             problem.people_involved if problem and problem.people_involved is not None else None,
             case.category_group, case.category, case.risk_level or "", case.department.name,
             leaders.get(case.department_id, ""), case.owner.name if case.owner else "",

@@ -26,6 +26,7 @@ from bot.services.calendar import Calendar
 from bot.services.cases import Actor, can, record
 from bot.services.intake import Intake, take_in
 from bot.services.workflow import Outcome
+from nlp.numbers import parse_number
 from storage.models import (
     Campaign,
     CampaignProblem,
@@ -100,7 +101,7 @@ async def major_risk_alert(session: AsyncSession, rt: Runtime, campaign: Campaig
         receivers[cd.leader.id] = cd.leader
     for person in await svc.lead_office_people(session, campaign):
         receivers.setdefault(person.id, person)
-    return await notify_people(session, rt, receivers.values(), kind="campaign_risk", text=text, case_id=case.id,
+    return await notify_people(session, rt, receivers.values(), kind="campaign_risk", text=text, case_id=case.id, case=case,
                                dedupe_key=f"campaign_risk:{case.id}",
                                fields={"number": case.number, "content": text[:200]})
 
@@ -279,15 +280,15 @@ async def submit_suggestion(session: AsyncSession, rt: Runtime, openid: str, con
     if not receivers and cd is None:
         receivers = await svc.lead_office_people(session, now.campaign)
     text = texts.SUGGESTION_RECEIVED.format(campaign=now.campaign.name, number=case.number, title=case.title)
-    await notify_people(session, rt, receivers, kind="campaign_suggestion", text=text, case_id=case.id,
+    await notify_people(session, rt, receivers, kind="campaign_suggestion", text=text, case_id=case.id, case=case,
                         fields={"number": case.number, "content": text[:200]})
     return Outcome(True, "", case, {"campaign": now.campaign.name, "department": case.department.name})
 
 
 async def find_suggestion(session: AsyncSession, ref: str) -> CampaignSuggestion | None:
     ref = ref.strip().upper()
-    if ref.isdigit():
-        return await session.get(CampaignSuggestion, int(ref))
+    if (suggestion_id := parse_number(ref)) is not None:
+        return await session.get(CampaignSuggestion, suggestion_id)
     case = await session.scalar(select(Case).where(Case.number == ref))
     if case is None:
         return None

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.case_policy import can_see, sees_identity
 from bot.runtime import Runtime
 from bot.services.case_queries import parse_number
+from bot.services.masking import IdentityView, mask_for_viewer, view_for
 from bot.services.media import MediaContent, MediaUnavailable, open_attachment
 from bot.services.workflow import who
 from storage.models import Attachment, Case, CaseEvent, CaseView, Person
@@ -52,20 +53,28 @@ class CaseFile:
     other_media: list[Attachment]
     linked: list[Case]
     reporter_hidden: bool
+    # Title, content, place, reporter and phone as this person may read them (``bot.services.masking``).
+    view: IdentityView
 
     @property
-    def citizen(self) -> str:
-        if self.reporter_hidden:
-            return HIDDEN
-        return self.case.citizen_name or ("微信用户" if self.case.citizen_openid else "—")
+    def title(self) -> str:
+        return self.view.title
 
     @property
-    def phone(self) -> str:
-        return HIDDEN if self.reporter_hidden else (self.case.phone or "—")
+    def content(self) -> str:
+        return self.view.content
 
     @property
     def location(self) -> str:
-        return HIDDEN if self.reporter_hidden else (self.case.location_text or "—")
+        return self.view.location or "—"
+
+    @property
+    def citizen(self) -> str:
+        return self.view.citizen_name or ("微信用户" if self.case.citizen_openid else "—")
+
+    @property
+    def phone(self) -> str:
+        return self.view.phone or "—"
 
 
 def hides_reporter(person: Person, case: Case) -> bool:
@@ -92,8 +101,10 @@ async def open_case_file(session: AsyncSession, rt: Runtime, person: Person, num
     ids = {e.actor_id for e in events if e.actor_id}
     people = {p.id: p for p in (await session.scalars(select(Person).where(Person.id.in_(ids)))).unique()} \
         if ids else {}
+    # The reporter's own words in the log (补充, 评价理由) are masked like the content.
     timeline = [TimelineEntry(e.at, who(people[e.actor_id]) if e.actor_id in people else e.actor_role,
-                              e.action, e.text, e.public, e.data or {}) for e in events]
+                              e.action, mask_for_viewer(person, case, e.text) if e.actor_role == "citizen" else e.text,
+                              e.public, e.data or {}) for e in events]
     attachments = await case_attachments(session, case.id)
     linked_conditions = [Case.repeat_of_id == case.id]
     if case.repeat_of_id is not None:
@@ -106,7 +117,7 @@ async def open_case_file(session: AsyncSession, rt: Runtime, person: Person, num
         photos=[a for a in attachments if a.kind == "image"],
         voices=[a for a in attachments if a.kind == "voice"],
         other_media=[a for a in attachments if a.kind not in ("image", "voice")],
-        linked=linked, reporter_hidden=hides_reporter(person, case))
+        linked=linked, reporter_hidden=hides_reporter(person, case), view=view_for(person, case))
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.case_policy import OPEN_STATUSES, SEE_ALL_ROLES, can_see, running_deadline
+from nlp.numbers import parse_number as parse_count
 from storage.models import Case, CaseEvent, Person
 from storage.repositories.cases import cases_by_ids
 from storage.repositories.departments import all_departments
@@ -71,8 +72,7 @@ async def case_for(session: AsyncSession, person: Person | None, ref: str | None
     case: Case | None = None
     if NUMBER_RE.match(ref):
         case = await by_number(session, ref)
-    elif ref.isdigit():
-        index = int(ref)
+    elif (index := parse_count(ref)) is not None:
         if 1 <= index <= len(last_list):
             case = await session.get(Case, int(last_list[index - 1]))
     if case is None or not can_see(person, case):

@@ -148,6 +148,6 @@ async def notify_new_case(session: AsyncSession, rt: Runtime, case: Case) -> int
     due = case.ack_due_at.astimezone(rt.tz).strftime("%Y年%m月%d日") if case.ack_due_at else "—"
     text = NEW_CASE_NOTICE.format(number=case.number, title=case.title, category=case.category,
                                   group=case.category_group, ack_due=due)
-    return await notify_people(session, rt, staff, kind="new_case", text=text, case_id=case.id,
+    return await notify_people(session, rt, staff, kind="new_case", text=text, case_id=case.id, case=case,
                                dedupe_key=f"new_case:c{case.id}",
                                fields={"case": case.number, "title": case.title, "due": due})

@@ -161,5 +161,5 @@ async def add_material(
         for person in await active_people(session, roles=("staff",), department_id=case.department_id):
             recipients.setdefault(person.id, person)
     notice = SUPPLEMENT_NOTICE.format(number=case.number, title=case.title, what=what)
-    await notify_people(session, rt, recipients.values(), kind="supplement", text=notice, case_id=case.id,
+    await notify_people(session, rt, recipients.values(), kind="supplement", text=notice, case_id=case.id, case=case,
                         dedupe_key=f"supplement:{event.id}")

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.case_policy import DEADLINE_CLOCKS, OPEN_STATUSES, STATUSES, running_deadline
 from bot.runtime import Runtime
 from bot.services.case_queries import visible_clause
+from bot.services.masking import view_for
 from storage.models import Case, Person
 from storage.models.cases import CASE_SOURCES
 from storage.repositories.departments import all_departments
@@ -87,6 +88,8 @@ class InboxPage:
     total: int
     query: InboxQuery
     now: datetime
+    # Case id -> title as this person may read it (检举控告类 masked, ``bot.services.masking``).
+    titles: dict[int, str] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -159,7 +162,8 @@ async def inbox(session: AsyncSession, rt: Runtime, person: Person, query: Inbox
     query = query.with_page(min(query.page, pages))
     rows = await session.scalars(select(Case).where(*conditions).order_by(*_order(query.sort))
                                  .offset((query.page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
-    return InboxPage(list(rows.unique()), total, query, now)
+    cases = list(rows.unique())
+    return InboxPage(cases, total, query, now, {c.id: view_for(person, c).title for c in cases})
 
 
 async def filter_choices(session: AsyncSession, rt: Runtime) -> dict[str, list[Any]]:

@@ -1,7 +1,9 @@
 """The 信访台账: one row per case registered in a period, as CSV or as a proper xlsx workbook.
 
 Personal data is masked (phone numbers and ID numbers via ``nlp.mask_pii``, also inside titles and
-results) because the ledger is passed between offices. Dates are local (Asia/Shanghai) calendar
+results) because the ledger is passed between offices. On 检举控告类 cases the reporter's name and
+phone are left out and the summary is identity-masked (``bot.services.masking``) unless the ledger is
+made for a person entitled to them (the 信访 office, the supervisor). Dates are local (Asia/Shanghai) calendar
 dates; in the workbook they are real date cells, so they sort and filter as dates.
 """
 
@@ -22,6 +24,7 @@ from bot.case_policy import STATUS_LABELS
 from bot.runtime import Runtime
 from bot.services.calendar import Calendar
 from bot.services.cell_text import csv_cell
+from bot.services.masking import HIDDEN, Viewer, is_entitled, mask_text
 from bot.services.sheet_print import table_sheet
 from bot.services.statistics import SATISFACTION_LABELS, Period
 from nlp import mask_pii
@@ -113,7 +116,7 @@ def _resolve_on_time(case: Case, as_of: datetime) -> str:
 
 
 def build_row(index: int, case: Case, ack_at: datetime | None, repeat_numbers: dict[int, str],
-              calendar: Calendar, as_of: datetime) -> LedgerRow:
+              calendar: Calendar, as_of: datetime, viewer: Viewer | None = None) -> LedgerRow:
     def day(value: datetime | None) -> date | None:
         return calendar.local_date(value) if value is not None else None
 
@@ -122,14 +125,15 @@ def build_row(index: int, case: Case, ack_at: datetime | None, repeat_numbers: d
     if case.status == policy.DECLINED and ack_at is not None:
         finished = ack_at
     days_used = calendar.days_between(case.registered_at, finished or as_of)
+    entitled = is_entitled(viewer, case)
     return LedgerRow(
         index=index,
         number=case.number,
         registered_on=calendar.local_date(case.registered_at),
         source=SOURCE_LABELS.get(case.source, case.source),
-        citizen=_citizen_label(case),
-        phone=mask_pii(case.phone) if case.phone else "",
-        title=mask_pii(case.title),
+        citizen=_citizen_label(case) if entitled else HIDDEN,
+        phone=(mask_pii(case.phone) if case.phone else "") if entitled else "",
+        title=mask_pii(case.title) if entitled else mask_text(case, case.title),
         group=case.category_group,
         category=case.category,
         kind=case.kind,
@@ -154,12 +158,14 @@ def build_row(index: int, case: Case, ack_at: datetime | None, repeat_numbers: d
     )
 
 
-async def ledger_rows(session: AsyncSession, rt: Runtime, period: Period) -> list[LedgerRow]:
+async def ledger_rows(session: AsyncSession, rt: Runtime, period: Period,
+                      viewer: Viewer | None = None) -> list[LedgerRow]:
+    """The ledger's rows as ``viewer`` may read them (``None``: a file for any office)."""
     pairs = await repo.ledger_cases(session, period.start, period.end)
     repeat_numbers = await repo.numbers_by_id(session, [c.repeat_of_id for c, _ in pairs if c.repeat_of_id])
     calendar = Calendar.from_settings(rt.settings)
     as_of = rt.now()
-    return [build_row(i, case, ack_at, repeat_numbers, calendar, as_of)
+    return [build_row(i, case, ack_at, repeat_numbers, calendar, as_of, viewer)
             for i, (case, ack_at) in enumerate(pairs, start=1)]
 
 

@@ -92,4 +92,4 @@ async def _notify_responsible(session: AsyncSession, rt: Runtime, case: Case, *,
             people.append(person)
     if not people and case.department_id:
         people = await active_people(session, roles=("staff",), department_id=case.department_id)
-    return await notify_people(session, rt, people, kind=kind, text=text, case_id=case.id, dedupe_key=dedupe)
+    return await notify_people(session, rt, people, kind=kind, text=text, case_id=case.id, case=case, dedupe_key=dedupe)

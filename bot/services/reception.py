@@ -24,6 +24,7 @@ from bot.outbox import notify
 from bot.runtime import Runtime
 from bot.services import notice_texts as texts
 from bot.services.calendar import Calendar
+from nlp.numbers import first_number, parse_number
 from storage.models import Case, Person
 from storage.models.reception import (
     MAX_PEOPLE,
@@ -100,8 +101,8 @@ def parse_weekday(value: Any) -> int:
             return i
     if text in WEEKDAY_NAMES or text == "天":
         return 6 if text == "天" else WEEKDAY_NAMES.index(text)
-    if text.isdigit():
-        return parse_weekday(int(text))
+    if (day := parse_number(text)) is not None:
+        return parse_weekday(day)
     raise SessionError(f"unknown weekday {value!r}")
 
 
@@ -117,8 +118,9 @@ def parse_clock(value: Any) -> time:
 async def find_person(session: AsyncSession, ref: Any, *, role: str | None = None) -> Person:
     """A person by id or by name (optionally of a role); ambiguity is an error, not a guess."""
     stmt = select(Person).where(Person.active.is_(True))
-    if isinstance(ref, int) or str(ref).isdigit():
-        stmt = stmt.where(Person.id == int(ref))
+    person_id = ref if isinstance(ref, int) else parse_number(str(ref))
+    if person_id is not None:
+        stmt = stmt.where(Person.id == person_id)
     else:
         stmt = stmt.where(or_(Person.name == str(ref), Person.title == str(ref)))
     if role is not None:
@@ -279,9 +281,9 @@ class BookingResult:
 
 
 def parse_people(text: str) -> int | None:
-    match = re.search(r"\d+", text)
-    if match:
-        return int(match.group())
+    count = first_number(text)
+    if count is not None:
+        return count
     for i, word in enumerate("一二三四五六七八九十", start=1):
         if word in text or (i == 2 and "两" in text):
             return i

@@ -4,6 +4,10 @@ Repeat petitions are linked and flagged, never merged: the citizen keeps both nu
 the link. Group risk is raised by an urgency keyword in the text, or by several different citizens
 reporting similar text in the same category within 24 hours (at the same place when a place is
 given); the alert goes through the outbox to the supervision office and the department's leaders.
+
+Finding the similar reports is an indexed lookup, not a scan: every citizen case's bigram sketch is
+kept in ``case_shingles`` (``nlp.similarity.sketch``); a new case asks the index which cases of the
+window share enough sketch entries with its bigrams, and only those few are compared exactly.
 """
 
 from __future__ import annotations
@@ -20,14 +24,15 @@ from bot.outbox import notify_person
 from bot.runtime import Runtime
 from bot.services.cases import Actor, record
 from nlp import bigrams, cosine, similarity
+from nlp.similarity import SKETCH_SIZE, bigram_hashes, min_shared, shared_factor, shared_needed, sketch
 from storage.models import Case, Department
+from storage.repositories import risk_index
 from storage.repositories.cases import (
     active_people,
     cases_by_ids,
     cases_with_event,
     citizen_open_or_recent_cases,
     phone_open_or_recent_cases,
-    recent_report_texts,
 )
 
 REPEAT_WINDOW = timedelta(days=180)
@@ -134,12 +139,28 @@ async def similar_reports(session: AsyncSession, rt: Runtime, case: Case) -> lis
     match, because a borderline wording can tip one report into a neighbouring category and a
     missed 群体性 warning costs far more than a spare alert.
     """
-    others = await recent_report_texts(session, since=rt.now() - GROUP_WINDOW, exclude_id=case.id)
     mine = bigrams(case.content)
-    # The place test first: it is the cheaper one and rules out most of a busy day's reports.
+    hashes = bigram_hashes(mine)
+    matches = await risk_index.sketch_matches(
+        session, hashes, since=rt.now() - GROUP_WINDOW, exclude_id=case.id,
+        min_shared=min_shared(len(hashes), GROUP_SIMILARITY), factor=shared_factor(GROUP_SIMILARITY),
+        sketch_size=SKETCH_SIZE)
+    candidates = [case_id for case_id, count, shared in matches
+                  if shared >= shared_needed(len(hashes), count, GROUP_SIMILARITY)]
+    others = await risk_index.report_texts(session, candidates)
+    # The place test first: it is the cheaper one.
     ids = [other.id for other in others
            if same_place(case, other) and cosine(mine, bigrams(other.content)) >= GROUP_SIMILARITY]
+    if case.citizen_openid:
+        # Only identified citizens' reports count towards a cluster (several *people*).
+        await risk_index.add_sketch(session, case_id=case.id, registered_at=case.registered_at,
+                                    sketch=sketch(hashes), bigram_count=len(hashes))
     return [case, *await cases_by_ids(session, ids)]
+
+
+async def prune_index(session: AsyncSession, rt: Runtime) -> int:
+    """Drop index rows older than any window needs (twice the 24-hour window, for late clocks)."""
+    return await risk_index.prune(session, before=rt.now() - 2 * GROUP_WINDOW)
 
 
 def same_place(a: Any, b: Any) -> bool:
@@ -161,7 +182,7 @@ async def _alert(session: AsyncSession, rt: Runtime, case: Case, text: str, *, d
         if person.id in seen:
             continue
         seen.add(person.id)
-        if await notify_person(session, rt, person, kind="group_alert", text=text, case_id=case.id,
+        if await notify_person(session, rt, person, kind="group_alert", text=text, case_id=case.id, case=case,
                                dedupe_key=dedupe, fields={"number": case.number, "category": case.category}):
             sent += 1
     return sent

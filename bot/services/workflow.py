@@ -139,7 +139,7 @@ async def _colleagues(session: AsyncSession, rt: Runtime, case: Case, kind: str,
             recipients.setdefault(person.id, person)
     if actor is not None:
         recipients.pop(actor.id, None)
-    await notify_people(session, rt, recipients.values(), kind=kind, text=text, case_id=case.id,
+    await notify_people(session, rt, recipients.values(), kind=kind, text=text, case_id=case.id, case=case,
                         fields={"number": case.number, "content": text[:200]})
 
 
@@ -255,7 +255,7 @@ async def transfer(session: AsyncSession, rt: Runtime, case: Case, person: Perso
         text = SUPERVISOR_PING_PONG.format(**_base(case), depts="、".join(past), count=case.transfer_count,
                                            who=who(person), dept=target.name, reason=reason)
         for supervisor in await people_service.supervisors(session):
-            await notify_person(session, rt, supervisor, kind="escalation", text=text, case_id=case.id,
+            await notify_person(session, rt, supervisor, kind="escalation", text=text, case_id=case.id, case=case,
                                 fields={"number": case.number, "content": text[:200]})
         return _fail("ping_pong", case, department=target.name)
     case.department_id = target.id
@@ -272,7 +272,7 @@ async def transfer(session: AsyncSession, rt: Runtime, case: Case, person: Perso
                       actor=person, extra=old_side)
     for colleague in new_side:
         if colleague.id not in (person.id, case.owner_id, case.leader_id):
-            await notify_person(session, rt, colleague, kind="staff_update", case_id=case.id,
+            await notify_person(session, rt, colleague, kind="staff_update", case_id=case.id, case=case,
                                 text=STAFF_TRANSFER_IN.format(**_base(case), from_dept=old.name, reason=reason),
                                 fields={"number": case.number})
     return _ok(case, department=target.name)
@@ -318,7 +318,7 @@ async def resolve(session: AsyncSession, rt: Runtime, case: Case, person: Person
         if person.id != case.leader_id:
             await record(session, rt, case, action="resolve_requested", actor=Actor.of(person), text=result,
                          public=False)
-            await notify_person(session, rt, case.leader, kind="confirm_request", case_id=case.id,
+            await notify_person(session, rt, case.leader, kind="confirm_request", case_id=case.id, case=case,
                                 text=STAFF_CONFIRM_NEEDED.format(**_base(case), who=who(person), result=result),
                                 fields={"number": case.number, "content": result[:200]})
             return _fail("needs_confirm", case, leader=who(case.leader) if case.leader else "")
@@ -490,7 +490,7 @@ async def register_walk_in(session: AsyncSession, rt: Runtime, person: Person, c
     others = [p for p in await people_service.people_of_department(session, case.department_id)
               if p.id != person.id]
     label = WALK_IN_SOURCES.get(source, source)
-    await notify_people(session, rt, others, kind="staff_update", case_id=case.id,
+    await notify_people(session, rt, others, kind="staff_update", case_id=case.id, case=case,
                         text=f"【新登记】{case.number} {case.title}（{label}登记：{who(person)}）",
                         fields={"number": case.number})
     return _ok(case, department=case.department.name, due=fmt_date(rt, case.ack_due_at),

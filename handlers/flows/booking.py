@@ -20,6 +20,7 @@ from handlers.flows import Flow, Step
 from handlers.flows import state as conversation
 from handlers.flows.state import IDLE, FlowData
 from handlers.texts import reception as texts
+from nlp.numbers import parse_number
 
 LIST_KEY = "reception_list"
 CASE_NUMBER = re.compile(r"XF\d{8}-\d{4}", re.IGNORECASE)
@@ -40,9 +41,9 @@ class BookingData(FlowData):
 
 
 async def start_booking(ctx: Context) -> str:
-    if len(ctx.args) != 1 or not ctx.args[0].isdigit():
+    index = parse_number(ctx.args[0]) if len(ctx.args) == 1 else None
+    if index is None:
         return texts.BOOK_USAGE
-    index = int(ctx.args[0])
     listed = (ctx.conversation.data or {}).get(LIST_KEY) or [
         [o.session.id, o.day.isoformat()] for o in await svc.upcoming(ctx.session, ctx.rt)]
     if not 1 <= index <= len(listed):
@@ -91,8 +92,8 @@ async def take_subject(ctx: Context) -> str:
     listed = data.case_numbers
     match = CASE_NUMBER.search(text)
     # A bare "1", "2"… picks from the cases listed in the question, as shown to the citizen.
-    number = listed[int(text) - 1] if text.isdigit() and 1 <= int(text) <= len(listed) else (
-        match.group() if match else None)
+    picked = parse_number(text, low=1, high=len(listed))
+    number = listed[picked - 1] if picked is not None else (match.group() if match else None)
     if number:
         case = await svc.citizen_case(ctx.session, ctx.openid, number)
         if case is None:

@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -30,11 +29,11 @@ from handlers.flows import state as conversation
 from handlers.flows.state import FlowData
 from handlers.texts import campaign as texts
 from nlp.normalize import normalize
+from nlp.numbers import first_number, parse_number
 
 CANCEL_WORDS = ("取消", "放弃")
 SKIP_WORDS = frozenset({"跳过", "无", "没有", "不清楚"})
 MIN_CONTENT = 6
-_NUMBER = re.compile(r"\d+")
 TEXT = msg_type("text", "voice")
 
 
@@ -111,10 +110,9 @@ async def survey_place(ctx: Context) -> str | None:
 async def survey_people(ctx: Context) -> str | None:
     people: int | None = None
     if ctx.text not in SKIP_WORDS:
-        match = _NUMBER.search(ctx.text)
-        if match is None:
+        people = first_number(ctx.text)
+        if people is None:
             return texts.BAD_PEOPLE
-        people = int(match.group(0))
     data = conversation.load(ctx, SurveyData)
     data.people = people
     conversation.enter(ctx, SurveyState.RISK, data)
@@ -133,8 +131,9 @@ async def survey_risk(ctx: Context) -> str | None:
 
 async def survey_kind(ctx: Context) -> str | None:
     answer = ctx.text
-    if answer.isdigit() and 1 <= int(answer) <= len(texts.PROBLEM_KINDS):
-        kind = texts.PROBLEM_KINDS[int(answer) - 1]
+    picked = parse_number(answer, low=1, high=len(texts.PROBLEM_KINDS))
+    if picked is not None:
+        kind = texts.PROBLEM_KINDS[picked - 1]
     elif answer:
         kind = answer[:32]
     else:
@@ -188,9 +187,9 @@ async def visit_cancel(ctx: Context) -> str | None:
 
 
 async def visit_start(ctx: Context) -> str | None:
-    if not ctx.args or not ctx.args[0].lstrip("场次").isdigit():
+    visit_id = parse_number(ctx.args[0].lstrip("场次")) if ctx.args else None
+    if visit_id is None:
         return texts.VISIT_USAGE
-    visit_id = int(ctx.args[0].lstrip("场次"))
     visit = await work.visit_for(ctx.session, person_of(ctx), visit_id)
     if visit is None:
         return texts.VISIT_NOT_FOUND.format(id=visit_id)
@@ -204,11 +203,11 @@ async def visit_start(ctx: Context) -> str | None:
 
 
 async def visit_people(ctx: Context) -> str | None:
-    match = _NUMBER.search(ctx.text)
-    if match is None:
+    people = first_number(ctx.text)
+    if people is None:
         return texts.VISIT_BAD_PEOPLE
     data = conversation.load(ctx, VisitData)
-    data.people = int(match.group(0))
+    data.people = people
     conversation.enter(ctx, VisitState.NEW, data)
     return texts.VISIT_ASK_NEW
 

@@ -14,7 +14,7 @@ import dataclasses
 from collections.abc import Awaitable, Callable
 
 from bot.dispatch import TEXTUAL, Context, Filter, Handler, command, msg_type, outside
-from bot.services import media
+from bot.services import intake_limits, media
 from bot.services import report_drafts as drafts
 from bot.services.report_drafts import PROMPTS, DraftStage, ReportDraft
 from handlers.flows import Flow, Step
@@ -57,6 +57,8 @@ def _run(step: ReportStep) -> Handler:
         in_flow = ctx.state in FLOW
         draft = conversation.load(ctx, ReportDraft) if in_flow else ReportDraft()
         if ctx.msg_type in MEDIA_TYPES:
+            if await intake_limits.draft_attachments_full(ctx.session, ctx.rt, ctx.openid):
+                return render(Reply("draft_attachments_full", {"limit": str(ctx.rt.settings.max_draft_attachments)}))
             attachment = await media.attach_media(ctx.session, ctx.rt, ctx.openid, media_of(ctx))
             draft.attachments = [*draft.attachments, attachment.id]
         return render(await step(ctx, draft))
@@ -157,6 +159,9 @@ async def _ask_confirm(ctx: Context, draft: ReportDraft) -> Reply:
 
 
 async def confirm(ctx: Context, draft: ReportDraft) -> Reply:
+    if await intake_limits.case_limit_reached(ctx.session, ctx.rt, ctx.openid):
+        # The draft stays in the confirmation stage: "确认" later files it.
+        return Reply("case_limit", {"limit": str(ctx.rt.settings.max_cases_per_hour)})
     filed = await drafts.file_report(ctx.session, ctx.rt, ctx.openid, draft)
     conversation.reset(ctx)
     return Reply("filed", {"number": filed.number, "department": filed.department, "ack_due": filed.ack_due,

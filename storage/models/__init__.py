@@ -18,6 +18,7 @@ from storage.models.media import MediaBlob
 from storage.models.outbox import OutboxMessage
 from storage.models.people import BindAttempt, Department, Follower, Person
 from storage.models.reception import ReceptionBooking, ReceptionOccurrence, ReceptionSession
+from storage.models.risk import CaseShingle
 from storage.models.tokens import AccessToken
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "Case",
     "CaseEvent",
     "CaseSequence",
+    "CaseShingle",
     "CaseView",
     "ConsoleLoginToken",
     "ConsoleSession",
