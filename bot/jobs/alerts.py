@@ -27,6 +27,7 @@ from bot.case_policy import (
     FOLLOW_UP_TIME,
     NEAR_DUE_DAYS,
 )
+from bot.jobs.job import Job
 from bot.outbox import notify, notify_people, notify_person
 from bot.runtime import Runtime
 from bot.services import notice_texts as texts
@@ -227,3 +228,13 @@ async def follow_up_reviews(rt: Runtime) -> int:
                                                                           reason=reason, **DEADLINE_NUMBERS),
                                         fields={"case": case.number})
     return sent
+
+
+# What the scheduler runs from this module, and how often it looks (bot.jobs.scheduler).
+JOBS = (
+    Job("near_due_alerts", near_due_alerts, timedelta(minutes=5)),
+    Job("overdue_alerts", overdue_alerts, timedelta(minutes=5)),
+    Job("escalation_digest", escalation_digest, timedelta(minutes=5)),
+    Job("auto_close", auto_close, timedelta(minutes=10)),
+    Job("follow_up_reviews", follow_up_reviews, timedelta(minutes=10)),
+)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
+from bot.jobs.job import Job
 from bot.outbox import notify_people, notify_person
 from bot.runtime import Runtime
 from bot.services import campaign as svc
@@ -139,3 +140,11 @@ async def review_lists(rt: Runtime) -> int:
                 sent += await notify_person(session, rt, owners[person_id], kind="campaign_review_list", text=text,
                                             dedupe_key=key, fields={"campaign": campaign.name, "content": text[:200]})
     return sent
+
+
+# What the scheduler runs from this module, and how often it looks (bot.jobs.scheduler).
+JOBS = (
+    Job("campaign_phase_reminders", phase_reminders, timedelta(minutes=10)),
+    Job("campaign_weekly_digest", weekly_digest, timedelta(minutes=10)),
+    Job("campaign_review_lists", review_lists, timedelta(minutes=10)),
+)

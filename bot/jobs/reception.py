@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.jobs.job import Job
 from bot.outbox import notify, notify_people
 from bot.runtime import Runtime
 from bot.services import notice_texts as texts
@@ -85,3 +86,11 @@ async def cancellations(rt: Runtime) -> int:
             reason = s.cancel_reason if s.cancelled else "节假日安排"
             told += await svc.release_cancelled(session, rt, booking, s, reason)
     return told
+
+
+# What the scheduler runs from this module, and how often it looks (bot.jobs.scheduler).
+JOBS = (
+    Job("reception_cancellations", cancellations, timedelta(minutes=10)),
+    Job("reception_eve_notices", eve_notices, timedelta(minutes=1)),
+    Job("reception_morning_reminders", morning_reminders, timedelta(minutes=1)),
+)

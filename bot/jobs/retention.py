@@ -22,6 +22,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.jobs.job import Job
 from bot.runtime import Runtime
 from bot.services.report_drafts import DraftStage, ReportDraft, discard
 from bot.wechat import protocol
@@ -84,3 +85,10 @@ async def sweep_replay_keys(rt: Runtime) -> int:
         result = await session.execute(update(InboundMessage).where(InboundMessage.query_key < cutoff)
                                        .values(query_key=None))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+# What the scheduler runs from this module, and how often it looks (bot.jobs.scheduler).
+JOBS = (
+    Job("replay_key_sweep", sweep_replay_keys, timedelta(minutes=5)),
+    Job("inbound_retention", reduce_inbound, timedelta(hours=6)),
+)

@@ -1,4 +1,5 @@
-"""APScheduler wiring: which job runs how often, and ``start_scheduler(rt) -> stop()``.
+"""APScheduler wiring: every job module's ``JOBS`` (name, function, how often), and
+``start_scheduler(rt) -> stop()``.
 
 The scheduler only decides *when to look*; each job recomputes from the database and ``rt.now()``
 what is due and enforces once-only through outbox dedupe keys. So APScheduler's own clock and memory
@@ -12,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -20,14 +20,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import metrics
 from bot.jobs import alerts, campaign_jobs, reception, retention
+from bot.jobs.job import Job
 from bot.runtime import Runtime
 from bot.services import reception as reception_service
 from bot.services import report_drafts, risk
 
 log = logging.getLogger(__name__)
-
-JobFn = Callable[[Runtime], Awaitable[int]]
-
 
 async def draft_reminders(rt: Runtime) -> int:
     """30 minutes after an unfinished report (``bot.services.report_drafts`` owns the drafts)."""
@@ -41,29 +39,13 @@ async def prune_group_risk_index(rt: Runtime) -> int:
         return await risk.prune_index(session, rt)
 
 
-@dataclass(frozen=True)
-class Job:
-    name: str
-    fn: JobFn
-    every: timedelta
-
-
-# Intervals are how often a job looks; the due moments (18:00, 08:00, 09:00, …) are inside the jobs.
+# Every module's jobs, in the order one catch-up run goes through them.
 JOBS: tuple[Job, ...] = (
-    Job("reception_cancellations", reception.cancellations, timedelta(minutes=10)),
-    Job("reception_eve_notices", reception.eve_notices, timedelta(minutes=1)),
-    Job("reception_morning_reminders", reception.morning_reminders, timedelta(minutes=1)),
-    Job("near_due_alerts", alerts.near_due_alerts, timedelta(minutes=5)),
-    Job("overdue_alerts", alerts.overdue_alerts, timedelta(minutes=5)),
-    Job("escalation_digest", alerts.escalation_digest, timedelta(minutes=5)),
-    Job("auto_close", alerts.auto_close, timedelta(minutes=10)),
-    Job("follow_up_reviews", alerts.follow_up_reviews, timedelta(minutes=10)),
+    *reception.JOBS,
+    *alerts.JOBS,
     Job("draft_reminders", draft_reminders, timedelta(minutes=1)),
-    Job("campaign_phase_reminders", campaign_jobs.phase_reminders, timedelta(minutes=10)),
-    Job("campaign_weekly_digest", campaign_jobs.weekly_digest, timedelta(minutes=10)),
-    Job("campaign_review_lists", campaign_jobs.review_lists, timedelta(minutes=10)),
-    Job("replay_key_sweep", retention.sweep_replay_keys, timedelta(minutes=5)),
-    Job("inbound_retention", retention.reduce_inbound, timedelta(hours=6)),
+    *campaign_jobs.JOBS,
+    *retention.JOBS,
     Job("prune_group_risk_index", prune_group_risk_index, timedelta(hours=1)),
 )
 
