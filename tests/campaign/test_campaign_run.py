@@ -101,6 +101,7 @@ async def case_by_number(svc: Service, number: str) -> Case:
         return case
 
 
+@pytest.mark.timeout(300)  # a month of days, two LibreOffice conversions and the Word 总结
 async def test_campaign_runs_through_four_phases_with_reminders_digests_ledger_and_summary(
         service: Service, tmp_path: Path) -> None:
     svc = service

@@ -51,13 +51,6 @@ async def test_export_and_report_commands_write_the_files(db_url: str, clock: Fa
     text = result.stdout.decode()
     assert f"本期共登记信访事项 **{len(nov)}** 件" in text and "较上期下降" in text
 
-    result = _run(["report", "--month", "2026-11", "--format", "docx"], db_url, tmp_path)
-    assert result.returncode == 0, result.stderr.decode()
-    assert "已生成：report-2026-11.docx" in result.stderr.decode()
-    from docx import Document
-
-    assert Document(str(tmp_path / "report-2026-11.docx")).paragraphs[0].text == "2026年11月信访工作检查总结"
-
     # The report's xlsx writer is covered in-process (test_ledger_and_report); each run here loads the rules.
 
 
