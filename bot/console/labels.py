@@ -1,8 +1,8 @@
 """Chinese words the console's pages use: labels for statuses, sources, actions, and outcome messages.
 
-Statuses, roles and sources come from the services (one list for chat, ledger and console). The
-event-action labels and the outcome messages mirror ``handlers/texts/staff.py``: the console sits in
-the ``bot`` layer and may not import handlers.
+Statuses, roles and sources come from the services (one list for chat, ledger and console). The outcome
+messages are the services' table (``bot/services/outcome_texts.py``); the event-action labels mirror
+``handlers/texts/staff.py``: the console sits in the ``bot`` layer and may not import handlers.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import jinja2
 
 from bot.case_policy import ROLE_LABELS, STATUS_LABELS
 from bot.services.ledger import SOURCE_LABELS
+from bot.services.outcome_texts import OUTCOME_MESSAGES
 from bot.services.statistics import SATISFACTION_LABELS, percent
 
 ACTION_LABELS = {
@@ -42,22 +43,7 @@ DONE_SHORT = {
 }
 
 ERRORS = {
-    "forbidden": "您无权对该事项执行此操作。",
-    "status": "{number} 当前状态为“{status}”，不能执行此操作。",
-    "bad_days": "天数应为 1 到 {max} 之间的整数。",
-    "reason_required": "请写明理由。",
-    "text_required": "请写明内容。",
-    "result_required": "请写明办理结果。",
-    "unknown_department": "没有名为“{department}”的部门。",
-    "same_department": "{number} 已由{department}承办。",
-    "ping_pong": "{number} 已多次来回转办，本次转办申请已提交督查室裁定，请等待裁定结果。",
-    "already_extended": "{number} 已延期过一次（{days}天），不能再次延期。",
-    "needs_confirm": "{number} 为领导包案事项，需包案领导{leader}“确认办结”后才能办结；已通知包案领导。",
-    "not_leader": "只有该事项的包案领导才能确认办结。",
-    "unknown_category": "没有该类别。",
-    "same_category": "{number} 已是该类别。",
-    "already_yours": "您已包案 {number}。",
-    "held_by_other": "{number} 已由{leader}包案。",
+    **OUTCOME_MESSAGES,
     "bad_input": "填写有误：{what}",
 }
 

@@ -5,6 +5,7 @@ always names the limit the workflow enforces.
 """
 
 from bot.case_policy import DEADLINE_NUMBERS
+from bot.services.outcome_texts import OUTCOME_MESSAGES
 
 # ---- binding -------------------------------------------------------------------------------------
 BIND_USAGE = "请发送“绑定 绑定码”，绑定码由管理员提供。"
@@ -132,22 +133,9 @@ SUPERVISED = "已向承办单位发出督办 {number}{due_text}。"
 REOPENED = "已重新办理 {number}，承办单位和首问责任人已获通知。"
 
 ERRORS = {
-    "forbidden": "您无权对该事项执行此操作。",
-    "status": "{number} 当前状态为“{status}”，不能执行此操作。",
-    "bad_days": "天数应为 1 到 {max} 之间的整数。",
-    "reason_required": "请写明理由。",
-    "text_required": "请写明内容。",
-    "result_required": "请写明办理结果。",
+    **OUTCOME_MESSAGES,
     "unknown_department": "没有名为“{department}”的部门。可选部门：{departments}",
-    "same_department": "{number} 已由{department}承办。",
-    "ping_pong": "{number} 已多次来回转办，本次转办申请已提交督查室裁定，请等待裁定结果。",
-    "already_extended": "{number} 已延期过一次（{days}天），不能再次延期。",
-    "needs_confirm": "{number} 为领导包案事项，需包案领导{leader}“确认办结”后才能办结；已通知包案领导。",
-    "not_leader": "只有该事项的包案领导才能确认办结。",
     "unknown_category": "没有该类别。可选类别：{categories}",
-    "same_category": "{number} 已是该类别。",
-    "already_yours": "您已包案 {number}。",
-    "held_by_other": "{number} 已由{leader}包案。",
     "future_date": "收信日期 {date} 晚于今天，未登记。请核对信封上的日期。",
 }
 
