@@ -45,6 +45,9 @@ class Context:
     event: str | None = None  # lower-case event name for msg_type == "event"
     # The sender's conversation record, read at arrival; a flow that changes it marks it changed.
     conversation: ConversationState = None  # type: ignore[assignment]
+    # Read at arrival: whether the sender has a case that went to 复查/复核 (a hand-made context
+    # assumes so, which only costs a lookup).
+    has_reviewed_cases: bool = True
     _text: str | None = field(default=None, repr=False)
     _words: list[str] | None = field(default=None, repr=False)
 

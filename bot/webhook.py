@@ -172,7 +172,7 @@ class Webhook:
                 person = await unit.session.get(Person, arrival.person_id) if arrival.person_id else None
                 conv = arrival.conversation
                 ctx = Context(rt=rt, unit=unit, openid=openid, msg_type=msg_type, fields=f, person=person,
-                              event=event, conversation=conv)
+                              event=event, conversation=conv, has_reviewed_cases=arrival.has_reviewed_cases)
                 try:
                     text = await self.dispatcher.dispatch(ctx)
                     # Flush the handler's own writes here: their constraint errors are bugs, not

@@ -98,7 +98,8 @@ async def take_content(ctx: Context, draft: ReportDraft) -> Reply:
 
 async def _take_description(ctx: Context, draft: ReportDraft) -> Reply:
     text = after_words(ctx.raw_text, 0)  # stored as typed; ``ctx.text`` is only for matching
-    final = await reviews.finally_decided(ctx.session, ctx.openid, text)
+    # Only a citizen with a reviewed case can repeat finally decided facts: the rest skip the lookup.
+    final = await reviews.finally_decided(ctx.session, ctx.openid, text) if ctx.has_reviewed_cases else None
     if final is not None:
         # The same facts as a case whose 复核 is answered: not accepted again (条例 art. 35), said so.
         conversation.reset(ctx)

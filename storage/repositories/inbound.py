@@ -48,6 +48,9 @@ class Arrival:
     person_id: int | None  # an active bound officer, or None for a citizen
     conversation: ConversationState
     window_was_closed: bool  # the 48-hour customer-service window had closed (or never opened)
+    # The sender has a case that went to 复查/复核: only then can a new report repeat facts already
+    # finally decided (``bot.services.reviews.finally_decided``), so only then is that looked up.
+    has_reviewed_cases: bool = True
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,7 @@ _SQLITE_RELEASE = ("UPDATE outbox SET status = 'pending', next_attempt_at = ? "
                    "WHERE openid = ? AND status = 'waiting'")
 _SQLITE_LOG = ("INSERT INTO inbound_messages (dedupe_key, openid, msg_type, event, content, received_at, "
                "status, reply_xml, finished_at, query_key) VALUES (?, ?, ?, ?, ?, ?, 'done', ?, ?, ?)")
+_SQLITE_REVIEWED = "SELECT EXISTS (SELECT 1 FROM cases WHERE citizen_openid = ? AND review_level > 0)"
 _SQLITE_SAVE = """
 INSERT INTO conversations (openid, state, data, updated_at, last_list) VALUES (?1, ?2, ?3, ?4, ?5)
 ON CONFLICT (openid) DO UPDATE SET state = ?2, data = ?3, updated_at = ?4, last_list = ?5
@@ -163,10 +167,11 @@ class _SQLiteStore(InboundStore):
         person = db.execute("SELECT id FROM people WHERE openid = ? AND active", (openid,)).fetchone()
         conv = db.execute("SELECT state, data, last_list, updated_at FROM conversations WHERE openid = ?",
                           (openid,)).fetchone()
+        reviewed = db.execute(_SQLITE_REVIEWED, (openid,)).fetchone()[0]
         state = ConversationState(openid) if conv is None else ConversationState(
             openid, conv[0], json.loads(conv[1]) if conv[1] else {}, json.loads(conv[2]) if conv[2] else [],
             _sqlite_parse(conv[3]))
-        return Arrival(person[0] if person is not None else None, state, closed)
+        return Arrival(person[0] if person is not None else None, state, closed, bool(reviewed))
 
     async def finish(self, conv: ConversationState | None, entry: LogEntry) -> None:
         if conv is not None:
@@ -210,7 +215,8 @@ SELECT (SELECT last_inbound_at FROM before), (SELECT count(*) FROM touched) + (S
 # A separate statement, so its snapshot is taken after the follower row's lock is held: two
 # messages from one person at once run one after the other, the second seeing the first's state.
 _PG_READ = """
-SELECT (SELECT id FROM people WHERE openid = $1 AND active), c.state, c.data, c.last_list, c.updated_at
+SELECT (SELECT id FROM people WHERE openid = $1 AND active), c.state, c.data, c.last_list, c.updated_at,
+       EXISTS (SELECT 1 FROM cases WHERE citizen_openid = $1 AND review_level > 0)
 FROM (SELECT 1) AS one LEFT JOIN conversations AS c ON c.openid = $1
 """
 _PG_LOG = ("INSERT INTO inbound_messages (dedupe_key, openid, msg_type, event, content, received_at, "
@@ -237,11 +243,11 @@ class _PostgresStore(InboundStore):
                      window: Any) -> Arrival:
         last, _ = (await self.conn.exec_driver_sql(
             _PG_TOUCH, (openid, now, subscription, opens_window, window))).one()
-        person_id, state, data, last_list, updated_at = (await self.conn.exec_driver_sql(
+        person_id, state, data, last_list, updated_at, reviewed = (await self.conn.exec_driver_sql(
             _PG_READ, (openid,))).one()
         conv = ConversationState(openid) if state is None else ConversationState(
             openid, state, data or {}, last_list or [], updated_at)
-        return Arrival(person_id, conv, last is None or now - last > window)
+        return Arrival(person_id, conv, last is None or now - last > window, bool(reviewed))
 
     async def finish(self, conv: ConversationState | None, entry: LogEntry) -> None:
         params: tuple[Any, ...] = (entry.dedupe_key, entry.openid, entry.msg_type, entry.event, entry.content,
