@@ -13,6 +13,7 @@ mixed conversation of bench/loadgen.py), both plaintext. All traffic goes to 127
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -72,6 +73,7 @@ command.stamp(migrate.alembic_config({url!r}), "head")
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("--base", required=True, type=Path, help="the other checkout (the baseline)")
+    ap.add_argument("--this", type=Path, default=REPO, help="the checkout measured (default: this one)")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--seconds", type=float, default=3.0, help="timed seconds per run")
     ap.add_argument("--scenario", action="append", choices=("start", "mix"), help="default: both")
@@ -79,7 +81,14 @@ def main() -> None:
     scenarios = args.scenario or ["start", "mix"]
     with tempfile.TemporaryDirectory(prefix="xinfang-compare-") as tmpdir:
         tmp = Path(tmpdir)
-        sides = {"base": start("base", args.base.resolve(), tmp), "this": start("this", REPO, tmp)}
+        sides = {"base": start("base", args.base.resolve(), tmp), "this": start("this", args.this.resolve(), tmp)}
+        cpus = sorted(os.sched_getaffinity(0))
+        if len(cpus) >= 2:
+            # Servers on one core, the load generator (a child of this process) on another: the
+            # scheduler moving them around was most of the spread between runs of the same code.
+            for server in sides.values():
+                os.sched_setaffinity(server.proc.pid, {cpus[-1]})
+            os.sched_setaffinity(0, set(cpus[:-1]))
         try:
             per: dict[tuple[str, str], list[float]] = {}
             for r in range(args.rounds):
@@ -94,13 +103,19 @@ def main() -> None:
                             per.setdefault((scenario, side), []).append(
                                 1000 * out["server_cpu"] / out["throughput_rps"])
         finally:
+            for name in sides:
+                wal = tmp / f"{name}.db-wal"
+                print(f"  {name}: database {(tmp / f'{name}.db').stat().st_size >> 20} MiB, "
+                      f"WAL {wal.stat().st_size >> 20 if wal.exists() else 0} MiB", file=sys.stderr)
             for server in sides.values():
                 server.stop()
     print(f"{'scenario':<8} {'base ms/req':>12} {'this ms/req':>12} {'ratio':>7}")
     for scenario in scenarios:
         base = statistics.median(per[(scenario, "base")])
         this = statistics.median(per[(scenario, "this")])
-        print(f"{scenario:<8} {base:>12.3f} {this:>12.3f} {this / base:>7.3f}")
+        print(f"{scenario:<8} {base:>12.3f} {this:>12.3f} {this / base:>7.3f}   runs: base "
+              + " ".join(f"{v:.3f}" for v in per[(scenario, "base")]) + " | this "
+              + " ".join(f"{v:.3f}" for v in per[(scenario, "this")]))
 
 
 if __name__ == "__main__":

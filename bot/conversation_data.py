@@ -21,4 +21,8 @@ class ConversationData:
         return cls(**{k: v for k, v in (data or {}).items() if k in names})
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        # Not ``dataclasses.asdict``: its deep copy was the largest part of a first message's
+        # bookkeeping. Fields hold JSON values; lists and dicts are copied one level, so a flow
+        # that appends to its data after saving does not change what was saved.
+        return {name: value.copy() if isinstance(value, list | dict) else value
+                for name, value in ((f.name, getattr(self, f.name)) for f in dataclasses.fields(self))}

@@ -34,6 +34,9 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
+WAL_SIZE_LIMIT = 64 * 1024 * 1024
+
+
 def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -46,6 +49,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # Lock waits are retried asynchronously by the inline driver; checkpoints run off the loop.
         cur.execute("PRAGMA busy_timeout=0")
         cur.execute("PRAGMA wal_autocheckpoint=0")
+        # When a writer starts the WAL over, a file grown past this is cut back (bytes).
+        cur.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
         cur.close()
 
     @event.listens_for(engine.sync_engine, "begin")

@@ -59,3 +59,27 @@ async def test_lock_wait_leaves_the_event_loop_free(tmp_path: Path) -> None:
     assert rows == [1, 2]
     assert waited >= 0.35
     assert ticks >= 15  # the loop kept running while the write waited for the lock
+
+
+async def test_wal_starts_over_under_steady_writes(tmp_path: Path) -> None:
+    """Checkpoints run while the loop keeps committing; the WAL must still start over, not grow."""
+    from storage.sqlite_inline import CHECKPOINT_EVERY
+
+    path = tmp_path / "wal.db"
+    engine = make_engine(f"sqlite+aiosqlite:///{path}")
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE t (x INTEGER, pad TEXT)"))
+    commits = 6 * CHECKPOINT_EVERY
+    for i in range(commits):
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO t VALUES (:x, :pad)"), {"x": i, "pad": "x" * 200})
+        if i % 50 == 0:
+            await asyncio.sleep(0)  # let the checkpoint thread's pass overlap the next commits
+    wal_bytes = (tmp_path / "wal.db-wal").stat().st_size
+    db = sqlite3.connect(path)
+    _busy, frames, _copied = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    db.close()
+    await engine.dispose()
+    # Each commit appends at least one frame: a WAL that never started over holds them all.
+    assert frames < 2 * CHECKPOINT_EVERY, frames
+    assert wal_bytes < 2 * CHECKPOINT_EVERY * 4200, wal_bytes
