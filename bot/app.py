@@ -79,8 +79,6 @@ def create_app(
     if unknown:
         raise ValueError(f"unknown components: {sorted(unknown)}")
     app = web.Application(client_max_size=settings.max_body_bytes + 1024)
-    app.middlewares.append(logs.request_context)
-    app.middlewares.append(metrics.webhook_timing)
     metrics.set_role(components)
 
     async def runtime_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -134,7 +132,7 @@ def create_app(
             return await hook(request).receive(request)
 
         app.router.add_get("/wechat", get_wechat)
-        app.router.add_post("/wechat", post_wechat)
+        app.router.add_post("/wechat", metrics.timed_webhook(logs.own_context(post_wechat)))
     app.router.add_get("/healthz", healthz)
     # Not published by nginx (deploy/nginx/xinfang.conf): scraped on the process's own port.
     app.router.add_get("/metrics", metrics_endpoint.metrics_handler(lambda request: request.app[RUNTIME]))

@@ -112,12 +112,16 @@ class AccessLog(AbstractAccessLogger):
                          extra=extra)
 
 
-@web.middleware
-async def request_context(request: web.Request,
-                          handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
-    """A fresh log context per request: what one request bound must not label the next one's lines."""
-    token = _context.set({})
-    try:
-        return await handler(request)
-    finally:
-        _context.reset(token)
+def own_context(handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+                ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """``handler`` with a fresh log context per request: aiohttp runs a keep-alive connection's
+    requests in one task, so what one request bound would otherwise label the next one's lines.
+    (Wrapped around the routes that bind, the webhook; a middleware would cost every route.)"""
+    async def with_own_context(request: web.Request) -> web.StreamResponse:
+        token = _context.set({})
+        try:
+            return await handler(request)
+        finally:
+            _context.reset(token)
+
+    return with_own_context

@@ -50,6 +50,7 @@ class Flow:
                  router_filters: Sequence[Filter] = (), audience: str | None = None) -> None:
         self.name = name
         self.state_enum = state_enum
+        self._state_names = frozenset(str(s) for s in state_enum)
         self.entry_points = tuple(entry_points)
         self.table = dict(states)
         self.fallbacks = tuple(fallbacks)
@@ -71,4 +72,4 @@ class Flow:
         self.router.include(self.steps_router)
 
     def __contains__(self, value: object) -> bool:
-        return value in {str(s) for s in self.state_enum}
+        return value in self._state_names

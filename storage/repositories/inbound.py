@@ -143,7 +143,11 @@ _SQLITE_RELEASE = ("UPDATE outbox SET status = 'pending', next_attempt_at = ? "
                    "WHERE openid = ? AND status = 'waiting'")
 _SQLITE_LOG = ("INSERT INTO inbound_messages (dedupe_key, openid, msg_type, event, content, received_at, "
                "status, reply_xml, finished_at, query_key) VALUES (?, ?, ?, ?, ?, ?, 'done', ?, ?, ?)")
-_SQLITE_REVIEWED = "SELECT EXISTS (SELECT 1 FROM cases WHERE citizen_openid = ? AND review_level > 0)"
+_SQLITE_READ = """
+SELECT (SELECT id FROM people WHERE openid = ?1 AND active), c.state, c.data, c.last_list, c.updated_at,
+       EXISTS (SELECT 1 FROM cases WHERE citizen_openid = ?1 AND review_level > 0)
+FROM (SELECT 1) AS one LEFT JOIN conversations AS c ON c.openid = ?1
+"""
 _SQLITE_SAVE = """
 INSERT INTO conversations (openid, state, data, updated_at, last_list) VALUES (?1, ?2, ?3, ?4, ?5)
 ON CONFLICT (openid) DO UPDATE SET state = ?2, data = ?3, updated_at = ?4, last_list = ?5
@@ -164,14 +168,11 @@ class _SQLiteStore(InboundStore):
         closed = last is None or now - last > window
         if opens_window and closed:
             db.execute(_SQLITE_RELEASE, (stamp, openid))
-        person = db.execute("SELECT id FROM people WHERE openid = ? AND active", (openid,)).fetchone()
-        conv = db.execute("SELECT state, data, last_list, updated_at FROM conversations WHERE openid = ?",
-                          (openid,)).fetchone()
-        reviewed = db.execute(_SQLITE_REVIEWED, (openid,)).fetchone()[0]
-        state = ConversationState(openid) if conv is None else ConversationState(
-            openid, conv[0], json.loads(conv[1]) if conv[1] else {}, json.loads(conv[2]) if conv[2] else [],
-            _sqlite_parse(conv[3]))
-        return Arrival(person[0] if person is not None else None, state, closed, bool(reviewed))
+        person_id, state, data, last_list, updated_at, reviewed = db.execute(_SQLITE_READ, (openid,)).fetchone()
+        conv = ConversationState(openid) if state is None else ConversationState(
+            openid, state, json.loads(data) if data else {}, json.loads(last_list) if last_list else [],
+            _sqlite_parse(updated_at))
+        return Arrival(person_id, conv, closed, bool(reviewed))
 
     async def finish(self, conv: ConversationState | None, entry: LogEntry) -> None:
         if conv is not None:
