@@ -162,6 +162,11 @@ def sees_identity(person: Any, case: Any) -> bool:
     with no reader) never. ``bot.services.masking`` applies it to every screen, notice and ledger."""
     if getattr(case, "kind", None) != CONFIDENTIAL_KIND:
         return True
+    return sees_informants(person)
+
+
+def sees_informants(person: Any) -> bool:
+    """Whether ``person`` sees who reported a 检举控告类 case (the person's half of ``sees_identity``)."""
     if person is None or not getattr(person, "active", False):
         return False
     if person.role in IDENTITY_ROLES:

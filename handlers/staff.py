@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot import case_policy as policy
+from bot.case_labels import action_label, source_label
 from bot.case_policy import ROLE_LABELS, status_label
 from bot.dispatch import Context, command, idle, msg_type, role, staff_or_above
 from bot.services import attachments, case_queries, separation, workflow
@@ -131,7 +132,7 @@ def _event_log(ctx: Context, events: list, case: Case, viewer: Person) -> str:
         text = f"：{shown}" if shown and event.action != "register" else ""
         lines.append(texts.LOG_LINE.format(
             at=event.at.astimezone(ctx.rt.tz).strftime("%m-%d %H:%M"), actor=actor,
-            action=texts.ACTION_LABELS.get(event.action, event.action), text=text))
+            action=action_label(event.action), text=text))
     return "\n".join(lines)
 
 
@@ -170,7 +171,7 @@ async def detail(ctx: Context) -> str | None:
         return texts.DETAIL.format(
             number=case.number, status=status_label(case.status), title=view.title,
             content=view.content, group=case.category_group, category=case.category, kind=case.kind,
-            dept=case.department.name, source=texts.SOURCE_LABELS.get(case.source, case.source),
+            dept=case.department.name, source=source_label(case.source),
             citizen=view.citizen_name or ("微信用户" if case.citizen_openid else "—"),
             phone=view.phone or "—", location=view.location or "—",
             owner=workflow.who(case.owner) if case.owner else "—",

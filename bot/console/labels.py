@@ -1,8 +1,8 @@
 """Chinese words the console's pages use: labels for statuses, sources, actions, and outcome messages.
 
 Statuses, roles and sources come from the services (one list for chat, ledger and console). The outcome
-messages are the services' table (``bot/services/outcome_texts.py``); the event-action labels mirror
-``handlers/texts/staff.py``: the console sits in the ``bot`` layer and may not import handlers.
+messages are the services' table (``bot/services/outcome_texts.py``); event actions and sources are
+``bot/case_labels.py``, the table the chat's 详情 and the ledgers read.
 """
 
 from __future__ import annotations
@@ -12,19 +12,10 @@ from typing import Any
 
 import jinja2
 
+from bot.case_labels import SOURCE_LABELS, action_label, source_label
 from bot.case_policy import ROLE_LABELS, STATUS_LABELS
-from bot.services.ledger import SOURCE_LABELS
 from bot.services.outcome_texts import OUTCOME_MESSAGES
 from bot.services.statistics import SATISFACTION_LABELS, percent
-
-ACTION_LABELS = {
-    "register": "登记", "accept": "受理", "decline": "不予受理", "start": "开始办理", "reply": "回复",
-    "transfer": "转办", "transfer_disputed": "申请转办（退单，提交督查室裁定）", "extend": "延期",
-    "resolve": "办结", "resolve_requested": "申请办结（待包案领导确认）", "confirm_resolve": "确认办结",
-    "recategorise": "更正分类", "take_charge": "包案", "supervise": "督办", "reopen": "重新办理",
-    "rate": "评价", "close": "结案", "supplement": "补充材料", "review_request": "申请复查",
-    "repeat_linked": "关联重复信访", "group_risk": "群体性苗头",
-}
 
 # Shown on the case file after an action succeeded (the page reloads with ``?done=<action>``).
 DONE_SHORT = {
@@ -71,13 +62,9 @@ def status_label(status: str) -> str:
     return STATUS_LABELS.get(status, status)
 
 
-def source_label(source: str) -> str:
-    return SOURCE_LABELS.get(source, source)
-
-
 FILTERS = {
     "local": local, "status_label": status_label, "source_label": source_label,
-    "action_label": lambda a: ACTION_LABELS.get(a, a), "role_label": lambda r: ROLE_LABELS.get(r, r),
+    "action_label": action_label, "role_label": lambda r: ROLE_LABELS.get(r, r),
     "percent": percent, "satisfaction_label": lambda n: SATISFACTION_LABELS.get(n, str(n)),
 }
 GLOBALS = {"STATUS_LABELS": STATUS_LABELS, "SOURCE_LABELS": SOURCE_LABELS, "ROLE_LABELS": ROLE_LABELS}

@@ -17,11 +17,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.case_labels import source_label
 from bot.case_policy import STATUS_LABELS
 from bot.runtime import Runtime
 from bot.services import campaign as svc
 from bot.services import campaign_work as work
-from bot.services.ledger import SOURCE_LABELS
 from bot.services.masking import mask_for_viewer
 from bot.services.sheet_print import Ratio, table_sheet
 from nlp import mask_pii
@@ -116,7 +116,7 @@ def case_rows(rt: Runtime, snap: Snapshot) -> list[list[Any]]:
         resolved = snap.local(rt, case.resolved_at) if case.status in svc.RESOLVED else None
         rows.append([
             i, case.number, snap.local(rt, case.registered_at), problem.found_on if problem else None,
-            case_phase(rt, snap, case), SOURCE_LABELS.get(case.source, case.source),
+            case_phase(rt, snap, case), source_label(case.source),
             # A file for any office: a 检举控告类 reporter's identity is masked (viewer None).
             problem.problem_kind if problem else "带案下访", mask_for_viewer(None, case, mask_pii(case.title)),
             mask_for_viewer(None, case, mask_pii(problem.place or "") if problem else (case.location_text or "")),

@@ -15,11 +15,18 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy import case as when
-from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.case_policy import DEADLINE_CLOCKS, OPEN_STATUSES, STATUSES, running_deadline
+from bot.case_policy import (
+    CONFIDENTIAL_KIND,
+    DEADLINE_CLOCKS,
+    OPEN_STATUSES,
+    STATUSES,
+    running_deadline,
+    sees_informants,
+)
 from bot.runtime import Runtime
 from bot.services.case_queries import visible_clause
 from bot.services.masking import view_for
@@ -136,8 +143,12 @@ def _conditions(person: Person, query: InboxQuery, now: datetime) -> list[Any]:
         conditions.append(current_due() < now)
     if query.q:
         pattern = f"%{_escape_like(query.q)}%"
-        conditions.append(or_(*(column.like(pattern, escape="\\") for column in
-                                (Case.number, Case.title, Case.content, Case.location_text))))
+        words = or_(*(column.like(pattern, escape="\\") for column in (Case.title, Case.content, Case.location_text)))
+        if not sees_informants(person):
+            # The page shows a 检举控告类 case's text masked for this viewer; searching the unmasked
+            # text would let a phone number or a name find the informant's case. Its number still does.
+            words = and_(or_(Case.kind.is_(None), Case.kind != CONFIDENTIAL_KIND), words)
+        conditions.append(or_(Case.number.like(pattern, escape="\\"), words))
     return conditions
 
 

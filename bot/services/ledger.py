@@ -20,6 +20,7 @@ from typing import IO, Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import case_policy as policy
+from bot.case_labels import source_label
 from bot.case_policy import STATUS_LABELS
 from bot.runtime import Runtime
 from bot.services.calendar import Calendar
@@ -31,8 +32,6 @@ from nlp import mask_pii
 from storage.models import Case
 from storage.repositories import case_figures as repo
 
-SOURCE_LABELS = {"wechat": "微信", "reception": "接访日", "letter": "来信", "phone": "来电",
-                 "排查": "排查", "下访": "下访"}
 ON_TIME, LATE, PENDING, NOT_DUE = "按期", "超期", "未到期", "—"
 YES, NO = "是", "否"
 RESOLVED = (policy.RESOLVED, policy.CLOSED)
@@ -130,7 +129,7 @@ def build_row(index: int, case: Case, ack_at: datetime | None, repeat_numbers: d
         index=index,
         number=case.number,
         registered_on=calendar.local_date(case.registered_at),
-        source=SOURCE_LABELS.get(case.source, case.source),
+        source=source_label(case.source),
         citizen=_citizen_label(case) if entitled else HIDDEN,
         phone=(mask_pii(case.phone) if case.phone else "") if entitled else "",
         title=mask_pii(case.title) if entitled else mask_text(case, case.title),

@@ -24,3 +24,19 @@ async def test_console_masks_whistleblower_for_department_staff_not_for_supervis
     supervisor = await desk.browser("supervisor")
     full = await supervisor.get(f"/cases/{number}")
     assert "13812345678" in full.text and "张三" in full.text and "幸福路8号" in full.text
+
+
+async def test_inbox_search_does_not_find_an_informant_by_identity(desk: Desk) -> None:
+    number = await file_complaint(desk.office, "o-whistle2", text=REPORT)
+    moved = await desk.office.say("supervisor", f"转办 {number} {desk.office.dept} 由本单位核查")
+    assert number in moved, moved
+    staff = await desk.browser("staff")
+    # The page shows the case masked; a search for the phone, the ID, the name or the address must
+    # not single it out either. Its number still finds it; the supervisor's search finds it all.
+    for secret in ("13812345678", "110101199003071234", "张三", "幸福路"):
+        found = await staff.get("/inbox", params={"q": secret})
+        assert found.status == 200 and number not in found.text, secret
+    by_number = await staff.get("/inbox", params={"q": number})
+    assert number in by_number.text
+    supervisor = await desk.browser("supervisor")
+    assert number in (await supervisor.get("/inbox", params={"q": "13812345678"})).text
