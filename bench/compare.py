@@ -114,11 +114,14 @@ def main() -> None:
                       f"WAL {wal.stat().st_size >> 20 if wal.exists() else 0} MiB", file=sys.stderr)
             for server in sides.values():
                 server.stop()
-    print(f"{'scenario':<8} {'base ms/req':>12} {'this ms/req':>12} {'ratio':>7}")
+    # Two figures: the ratio of the medians, and the median of each round's own ratio (the two runs
+    # of a round are back to back, so a machine that speeds up or slows down between rounds cancels).
+    print(f"{'scenario':<8} {'base ms/req':>12} {'this ms/req':>12} {'ratio':>7} {'paired':>7}")
     for scenario in scenarios:
         base = statistics.median(per[(scenario, "base")])
         this = statistics.median(per[(scenario, "this")])
-        print(f"{scenario:<8} {base:>12.3f} {this:>12.3f} {this / base:>7.3f}   runs: base "
+        paired = statistics.median(t / b for t, b in zip(per[(scenario, "this")], per[(scenario, "base")], strict=False))
+        print(f"{scenario:<8} {base:>12.3f} {this:>12.3f} {this / base:>7.3f} {paired:>7.3f}   runs: base "
               + " ".join(f"{v:.3f}" for v in per[(scenario, "base")]) + " | this "
               + " ".join(f"{v:.3f}" for v in per[(scenario, "this")]))
 
