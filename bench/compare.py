@@ -36,23 +36,7 @@ def start(name: str, checkout: Path, tmp: Path) -> bench.Server:
     db = tmp / f"{name}.db"
     url = f"sqlite+aiosqlite:///{db}"
     # Each side's schema comes from its own models.
-    code = f"""
-import asyncio, sys
-sys.path.insert(0, {str(checkout)!r})
-import storage.models
-from storage.base import Base
-from storage.engine import make_engine
-from storage import migrate
-from alembic import command
-async def main():
-    engine = make_engine({url!r})
-    async with engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all)
-    await engine.dispose()
-asyncio.run(main())
-command.stamp(migrate.alembic_config({url!r}), "head")
-"""
-    subprocess.run([python_of(checkout), "-c", code], check=True, cwd=checkout, timeout=120)
+    bench.prepare_database(url, python_of(checkout), checkout)
     port = bench.free_port()
     log = tmp / f"{name}.log"
     env = bench.service_env(url, tmp / name)

@@ -152,11 +152,13 @@ def start_service(name: str, db_url: str, tmp: Path, variants: str = "", extra: 
     return server
 
 
-def prepare_database(url: str) -> None:
-    """Fresh schema from the models, stamped at the migration head so ``serve`` finds nothing to do."""
+def prepare_database(url: str, python: str = PY, checkout: Path = REPO) -> None:
+    """Fresh schema from the models, stamped at the migration head so ``serve`` finds nothing to do.
+
+    ``python`` and ``checkout``: another checkout's schema, for bench/compare.py."""
     code = f"""
 import asyncio, sys
-sys.path.insert(0, {str(REPO)!r})
+sys.path.insert(0, {str(checkout)!r})
 import storage.models
 from storage.base import Base
 from storage.engine import make_engine
@@ -173,7 +175,7 @@ async def main():
 asyncio.run(main())
 command.stamp(migrate.alembic_config({url!r}), "head")
 """
-    subprocess.run([PY, "-c", code], check=True, cwd=REPO, timeout=120)
+    subprocess.run([python, "-c", code], check=True, cwd=checkout, timeout=120)
 
 
 def create_pg_database() -> bool:
