@@ -44,6 +44,15 @@ class TimelineEntry:
     data: dict
 
 
+@dataclass(frozen=True)
+class LinkedCase:
+    """A case linked to this one (repeat or original), titled as this person may read it."""
+
+    number: str
+    title: str
+    status: str
+
+
 @dataclass
 class CaseFile:
     case: Case
@@ -51,7 +60,7 @@ class CaseFile:
     photos: list[Attachment]
     voices: list[Attachment]
     other_media: list[Attachment]
-    linked: list[Case]
+    linked: list[LinkedCase]
     reporter_hidden: bool
     # Title, content, place, reporter and phone as this person may read them (``bot.services.masking``).
     view: IdentityView
@@ -109,7 +118,8 @@ async def open_case_file(session: AsyncSession, rt: Runtime, person: Person, num
     linked_conditions = [Case.repeat_of_id == case.id]
     if case.repeat_of_id is not None:
         linked_conditions.append(Case.id == case.repeat_of_id)
-    linked = [c for c in (await session.scalars(
+    # A linked 检举控告 case's title is masked like its own page would show it.
+    linked = [LinkedCase(c.number, view_for(person, c).title, c.status) for c in (await session.scalars(
         select(Case).where(or_(*linked_conditions)).order_by(Case.id))).unique() if can_see(person, c)]
     await session.flush()
     return CaseFile(

@@ -40,3 +40,16 @@ async def test_inbox_search_does_not_find_an_informant_by_identity(desk: Desk) -
     assert number in by_number.text
     supervisor = await desk.browser("supervisor")
     assert number in (await supervisor.get("/inbox", params={"q": "13812345678"})).text
+
+
+async def test_linked_case_titles_are_masked_too(desk: Desk) -> None:
+    first = await file_complaint(desk.office, "o-whistle3", text=REPORT)
+    again = await file_complaint(desk.office, "o-whistle3", text=REPORT)
+    assert first != again
+    for number in (first, again):
+        moved = await desk.office.say("supervisor", f"转办 {number} {desk.office.dept} 由本单位核查")
+        assert number in moved, moved
+    staff = await desk.browser("staff")
+    page = await staff.get(f"/cases/{again}")
+    assert page.status == 200 and first in page.text, "the repeat lists the case it repeats"
+    assert [s for s in SECRETS if s in page.text] == [], page.text
